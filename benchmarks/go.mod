@@ -18,6 +18,7 @@ require (
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/hotpath/hotpath v0.0.0-00010101000000-000000000000
 	github.com/klauspost/cpuid/v2 v2.0.9 // indirect
 	github.com/petermattis/goid v0.0.0-20250813065127-a731cc31b4fe // indirect
 	github.com/zeebo/xxh3 v1.0.2 // indirect
