@@ -1,0 +1,37 @@
+// Package lockfree holds CAS-based queues and a stack for handing values
+// between goroutines without a mutex: [Queue] (bounded, many producers and
+// many consumers), [UnboundedQueue] (unbounded, many producers and many
+// consumers), [SPSCQueue] (bounded, one producer and one consumer) and
+// [Stack] (a Treiber stack).
+//
+// They are what to reach for instead of a buffered channel used as a queue
+// or xsync's MPMCQueueOf, with two promises those do not make:
+//
+//   - A Try operation fails only for the reason it names. [Queue.TryEnqueue]
+//     returns false only when the queue is full and [Queue.TryDequeue] only
+//     when it is empty. A Try that finds another goroutine in the middle of
+//     its own operation (it has taken a ticket but not yet published its
+//     slot, perhaps because it was preempted) waits for that goroutine
+//     instead of reporting a failure that is not true. Every operation is
+//     linearizable: it appears to take effect at one instant between its
+//     call and its return, and a false result means that at that instant
+//     the queue was full (or empty).
+//   - The blocking operations ([Queue.Enqueue], [Queue.Dequeue], and the
+//     same on the other queues) spin for a short while and then park the
+//     goroutine, so an idle consumer costs no CPU, and they return
+//     ctx.Err() promptly when their context ends, without losing or
+//     duplicating an item: an item enqueued just as a consumer gave up stays
+//     in the queue for the next one.
+//
+// # Memory model
+//
+// For every queue and the stack, the operation that puts a value in
+// synchronizes before the operation that takes that same value out, in the
+// sense of the Go memory model: whatever the producer wrote before
+// TryEnqueue (or Enqueue, or Push) is visible to the consumer after the
+// TryDequeue (or Dequeue, or TryPop) that returns the value. A failed Try
+// (false) gives no such guarantee about any other goroutine's writes; it
+// only states what the queue held at the instant it took effect.
+//
+// None of the types may be copied after first use.
+package lockfree

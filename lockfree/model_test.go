@@ -1,0 +1,201 @@
+package lockfree
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// cancelled is a context that is already done, for checking that a blocking
+// operation that would have to wait returns ctx.Err() and changes nothing.
+func cancelled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+// boundedQueue is what Queue and SPSCQueue have in common.
+type boundedQueue interface {
+	TryEnqueue(int) bool
+	TryDequeue() (int, bool)
+	Enqueue(context.Context, int) error
+	Dequeue(context.Context) (int, error)
+	Len() int
+	Cap() int
+}
+
+// checkBoundedAgainstModel drives every public operation of q from one
+// goroutine and compares each result with a slice model.
+func checkBoundedAgainstModel(t *rapid.T, q boundedQueue, capacity int) {
+	var model []int
+	next := 0
+	t.Repeat(map[string]func(*rapid.T){
+		"TryEnqueue": func(t *rapid.T) {
+			next++
+			ok := q.TryEnqueue(next)
+			if want := len(model) < capacity; ok != want {
+				t.Fatalf("TryEnqueue(%d) = %v with %d of %d items, want %v", next, ok, len(model), capacity, want)
+			}
+			if ok {
+				model = append(model, next)
+			}
+		},
+		"TryDequeue": func(t *rapid.T) {
+			v, ok := q.TryDequeue()
+			if len(model) == 0 {
+				if ok || v != 0 {
+					t.Fatalf("TryDequeue() = %d, %v on an empty queue, want 0, false", v, ok)
+				}
+				return
+			}
+			if !ok || v != model[0] {
+				t.Fatalf("TryDequeue() = %d, %v, want %d, true", v, ok, model[0])
+			}
+			model = model[1:]
+		},
+		"Enqueue": func(t *rapid.T) {
+			next++
+			err := q.Enqueue(cancelled(), next)
+			if len(model) < capacity {
+				if err != nil {
+					t.Fatalf("Enqueue(%d) with room = %v, want nil even with a done context", next, err)
+				}
+				model = append(model, next)
+			} else if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Enqueue(%d) on a full queue with a cancelled context = %v, want context.Canceled", next, err)
+			}
+		},
+		"Dequeue": func(t *rapid.T) {
+			v, err := q.Dequeue(cancelled())
+			if len(model) == 0 {
+				if !errors.Is(err, context.Canceled) || v != 0 {
+					t.Fatalf("Dequeue() on an empty queue with a cancelled context = %d, %v, want 0, context.Canceled", v, err)
+				}
+				return
+			}
+			if err != nil || v != model[0] {
+				t.Fatalf("Dequeue() = %d, %v, want %d, nil", v, err, model[0])
+			}
+			model = model[1:]
+		},
+		"": func(t *rapid.T) {
+			if q.Len() != len(model) {
+				t.Fatalf("Len() = %d, want %d", q.Len(), len(model))
+			}
+			if q.Cap() != capacity {
+				t.Fatalf("Cap() = %d, want %d", q.Cap(), capacity)
+			}
+		},
+	})
+}
+
+func TestQueue_MatchesSliceModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		requested := rapid.IntRange(1, 9).Draw(t, "capacity")
+		q := NewQueue[int](requested)
+		checkBoundedAgainstModel(t, q, ceilPow2(requested))
+	})
+}
+
+func TestSPSCQueue_MatchesSliceModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		requested := rapid.IntRange(1, 9).Draw(t, "capacity")
+		q := NewSPSCQueue[int](requested)
+		checkBoundedAgainstModel(t, q, ceilPow2(requested))
+	})
+}
+
+func TestUnboundedQueue_MatchesSliceModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		q := NewUnboundedQueue[int]()
+		var model []int
+		next := 0
+		t.Repeat(map[string]func(*rapid.T){
+			"Enqueue": func(t *rapid.T) {
+				// Sometimes many at once, to cross segment boundaries.
+				n := rapid.SampledFrom([]int{1, 1, 1, 3, int(q.segSlots) + 1}).Draw(t, "n")
+				for range n {
+					next++
+					q.Enqueue(next)
+					model = append(model, next)
+				}
+			},
+			"TryDequeue": func(t *rapid.T) {
+				n := rapid.SampledFrom([]int{1, 1, 1, 3, int(q.segSlots) + 1}).Draw(t, "n")
+				for range n {
+					v, ok := q.TryDequeue()
+					if len(model) == 0 {
+						if ok || v != 0 {
+							t.Fatalf("TryDequeue() = %d, %v on an empty queue, want 0, false", v, ok)
+						}
+						continue
+					}
+					if !ok || v != model[0] {
+						t.Fatalf("TryDequeue() = %d, %v, want %d, true", v, ok, model[0])
+					}
+					model = model[1:]
+				}
+			},
+			"Dequeue": func(t *rapid.T) {
+				v, err := q.Dequeue(cancelled())
+				if len(model) == 0 {
+					if !errors.Is(err, context.Canceled) || v != 0 {
+						t.Fatalf("Dequeue() on an empty queue with a cancelled context = %d, %v, want 0, context.Canceled", v, err)
+					}
+					return
+				}
+				if err != nil || v != model[0] {
+					t.Fatalf("Dequeue() = %d, %v, want %d, nil", v, err, model[0])
+				}
+				model = model[1:]
+			},
+		})
+	})
+}
+
+func TestStack_MatchesSliceModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var s Stack[int] // the zero value is ready to use
+		var model []int
+		next := 0
+		t.Repeat(map[string]func(*rapid.T){
+			"Push": func(t *rapid.T) {
+				next++
+				s.Push(next)
+				model = append(model, next)
+			},
+			"TryPop": func(t *rapid.T) {
+				v, ok := s.TryPop()
+				if len(model) == 0 {
+					if ok || v != 0 {
+						t.Fatalf("TryPop() = %d, %v on an empty stack, want 0, false", v, ok)
+					}
+					return
+				}
+				if want := model[len(model)-1]; !ok || v != want {
+					t.Fatalf("TryPop() = %d, %v, want %d, true", v, ok, want)
+				}
+				model = model[:len(model)-1]
+			},
+			"Peek": func(t *rapid.T) {
+				v, ok := s.Peek()
+				if len(model) == 0 {
+					if ok || v != 0 {
+						t.Fatalf("Peek() = %d, %v on an empty stack, want 0, false", v, ok)
+					}
+					return
+				}
+				if want := model[len(model)-1]; !ok || v != want {
+					t.Fatalf("Peek() = %d, %v, want %d, true", v, ok, want)
+				}
+			},
+			"": func(t *rapid.T) {
+				if s.Empty() != (len(model) == 0) {
+					t.Fatalf("Empty() = %v with %d items", s.Empty(), len(model))
+				}
+			},
+		})
+	})
+}

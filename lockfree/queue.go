@@ -1,0 +1,302 @@
+package lockfree
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/hotpath/hotpath/internal/pad"
+	"github.com/hotpath/hotpath/internal/wait"
+)
+
+// slotPad fills a [Queue] slot that holds a one-word value (a pointer, an
+// int) to exactly one cache line, so that the producers and consumers of
+// neighbouring tickets, which run at the same time on different cores, never
+// write to the same line. Larger values make a slot longer than a line; that
+// keeps neighbours apart too, at some cost in memory.
+const slotPad = pad.CacheLineSize - 16
+
+// Queue is a bounded first-in-first-out queue that any number of goroutines
+// may enqueue to and dequeue from at the same time. It is an array ring with
+// a sequence number per slot (Dmitry Vyukov's bounded MPMC queue, as used by
+// rigtorp's MPMCQueue and xsync's MPMCQueueOf): a producer claims the next
+// ticket with one CAS on the tail, writes its value into the ticket's slot
+// and publishes it by advancing the slot's sequence number; a consumer does
+// the same on the head.
+//
+// A Queue must be created with [NewQueue]. It must not be copied after first
+// use.
+//
+// Unlike its peers, a Try fails only for the reason it names: TryEnqueue
+// returns false only when the queue is full and TryDequeue only when it is
+// empty. A slot that is claimed but not yet published (its goroutine may have
+// been preempted between the CAS and the store) is a goroutine in the middle
+// of an operation, not a full or empty queue, so a Try that meets one waits
+// for it. Every operation is linearizable; see [Queue.TryEnqueue] and
+// [Queue.TryDequeue] for exactly what a false result means.
+//
+// In the terms of the Go memory model, the enqueue of a value synchronizes
+// before the dequeue that returns it.
+//
+// When a single goroutine produces and a single goroutine consumes, use
+// [SPSCQueue], which needs no CAS at all. When the queue must not have a
+// bound, use [UnboundedQueue].
+type Queue[T any] struct {
+	_ noCopy
+	_ pad.CacheLinePad
+
+	// tail is the next ticket a producer will claim. Written by producers,
+	// on its own line.
+	tail atomic.Uint64
+	_    [pad.CacheLineSize - 8]byte
+
+	// head is the next ticket a consumer will claim. Written by consumers,
+	// on its own line.
+	head atomic.Uint64
+	_    [pad.CacheLineSize - 8]byte
+
+	// Written once by NewQueue, only read after.
+	mask  uint64
+	slots []slot[T]
+	_     [pad.CacheLineSize - unsafe.Sizeof(uint64(0)) - unsafe.Sizeof([]slot[T](nil))]byte
+
+	// Consumers waiting for an item. Producers read its waiter count on
+	// every enqueue; it is written only when a consumer parks.
+	notEmpty wait.Set
+	_        pad.CacheLinePad
+	// Producers waiting for room. Consumers read its waiter count on every
+	// dequeue.
+	notFull wait.Set
+	_       pad.CacheLinePad
+}
+
+// slot is one cell of the ring. seq says whose turn it is: seq == 2t means
+// the producer of ticket t may write it; seq == 2t+1 means it holds the
+// value of ticket t for its consumer; the consumer then sets
+// seq = 2(t+Cap()), handing the slot to the producer of the next lap.
+// (Vyukov's original uses t, t+1 and t+Cap(), which collide when Cap() is 1;
+// doubling keeps the three states apart for every capacity.)
+type slot[T any] struct {
+	seq atomic.Uint64
+	val T
+	_   [slotPad]byte
+}
+
+// NewQueue returns an empty queue that holds at most capacity items, rounded
+// up to a power of two (see [Queue.Cap]). It panics if capacity < 1 or
+// capacity > 2³⁰.
+func NewQueue[T any](capacity int) *Queue[T] {
+	if capacity < 1 {
+		panic(fmt.Sprintf("lockfree: NewQueue capacity must be >= 1, got %d", capacity))
+	}
+	if capacity > maxCapacity {
+		panic(fmt.Sprintf("lockfree: NewQueue capacity must be <= %d, got %d", maxCapacity, capacity))
+	}
+	n := ceilPow2(capacity)
+	q := &Queue[T]{mask: uint64(n - 1), slots: make([]slot[T], n)}
+	for i := range q.slots {
+		q.slots[i].seq.Store(2 * uint64(i))
+	}
+	return q
+}
+
+// TryEnqueue appends v to the queue and reports true, or reports false,
+// leaving the queue unchanged, if the queue is full.
+//
+// False means exactly this: at some instant between the call and the
+// return, the queue held Cap() items, each put there by an enqueue that had
+// taken effect and not yet taken out by a dequeue that had taken effect. It
+// never means that another goroutine was merely in the middle of an
+// operation: TryEnqueue waits (briefly; that goroutine is running) for a
+// consumer that has claimed the oldest item but not yet released its slot.
+// A false result does not synchronize with any other goroutine's operation.
+func (q *Queue[T]) TryEnqueue(v T) bool {
+	if !q.tryEnqueue(v) {
+		return false
+	}
+	q.notEmpty.NotifyOne()
+	return true
+}
+
+// TryDequeue removes and returns the oldest item and true, or returns the
+// zero T and false if the queue is empty.
+//
+// False means exactly this: at some instant between the call and the
+// return, every item whose enqueue had taken effect had already been taken
+// out by a dequeue that had taken effect. In particular, if every goroutine
+// only dequeues after its own enqueue has returned, TryDequeue never reports
+// false. It never means that a producer was merely in the middle of an
+// enqueue: TryDequeue waits (briefly; that producer is running) for a
+// producer that has claimed the next ticket but not yet published its
+// value. A false result does not synchronize with any other goroutine's
+// operation.
+func (q *Queue[T]) TryDequeue() (T, bool) {
+	v, ok := q.tryDequeue()
+	if ok {
+		q.notFull.NotifyOne()
+	}
+	return v, ok
+}
+
+// Enqueue appends v to the queue, waiting while the queue is full. It spins
+// briefly and then parks, so a producer blocked on a full queue uses no CPU.
+// If ctx ends first, Enqueue returns ctx.Err() and v is not in the queue. If
+// there is room when Enqueue is called, it succeeds even if ctx is already
+// done.
+func (q *Queue[T]) Enqueue(ctx context.Context, v T) error {
+	if q.TryEnqueue(v) {
+		return nil
+	}
+	return q.enqueueSlow(ctx, v)
+}
+
+// Outlined slow path so that the fast path of Enqueue inlines.
+func (q *Queue[T]) enqueueSlow(ctx context.Context, v T) error {
+	for range spinTries {
+		if q.TryEnqueue(v) {
+			return nil
+		}
+	}
+	for {
+		t := q.notFull.Prepare()
+		if q.TryEnqueue(v) {
+			q.notFull.Cancel(t)
+			return nil
+		}
+		if err := q.notFull.Wait(ctx, t); err != nil {
+			return err
+		}
+		if q.TryEnqueue(v) {
+			return nil
+		}
+	}
+}
+
+// Dequeue removes and returns the oldest item, waiting while the queue is
+// empty. It spins briefly and then parks, so an idle consumer uses no CPU.
+// If ctx ends first, Dequeue returns the zero T and ctx.Err(), and no item
+// is taken: an item enqueued just as Dequeue gave up stays in the queue for
+// another consumer. If an item is available when Dequeue is called, it is
+// returned even if ctx is already done.
+func (q *Queue[T]) Dequeue(ctx context.Context) (T, error) {
+	if v, ok := q.TryDequeue(); ok {
+		return v, nil
+	}
+	return q.dequeueSlow(ctx)
+}
+
+// Outlined slow path so that the fast path of Dequeue inlines.
+func (q *Queue[T]) dequeueSlow(ctx context.Context) (T, error) {
+	for range spinTries {
+		if v, ok := q.TryDequeue(); ok {
+			return v, nil
+		}
+	}
+	for {
+		t := q.notEmpty.Prepare()
+		if v, ok := q.TryDequeue(); ok {
+			q.notEmpty.Cancel(t)
+			return v, nil
+		}
+		if err := q.notEmpty.Wait(ctx, t); err != nil {
+			var zero T
+			return zero, err
+		}
+		if v, ok := q.TryDequeue(); ok {
+			return v, nil
+		}
+	}
+}
+
+// Len returns the number of items in the queue. With concurrent operations
+// in flight it is a snapshot that may already be out of date, but it is
+// always between 0 and Cap().
+func (q *Queue[T]) Len() int {
+	h := q.head.Load()
+	t := q.tail.Load()
+	if t <= h {
+		return 0
+	}
+	if n := t - h; n < uint64(len(q.slots)) {
+		return int(n)
+	}
+	return len(q.slots)
+}
+
+// Cap returns the most items the queue can hold: the capacity given to
+// [NewQueue], rounded up to a power of two.
+func (q *Queue[T]) Cap() int { return len(q.slots) }
+
+// tryEnqueue is TryEnqueue without the wake-up.
+//
+// Invariants: head ≤ tail ≤ head+Cap(). A producer advances tail from t only
+// when slot t's seq is 2t, that is, when the consumer of ticket t-Cap() has
+// released the slot, so tail never gets more than Cap() ahead of head.
+func (q *Queue[T]) tryEnqueue(v T) bool {
+	var w peerWait
+	for {
+		t := q.tail.Load()
+		s := &q.slots[t&q.mask]
+		seq := s.seq.Load()
+		switch d := int64(seq - 2*t); {
+		case d == 0:
+			if q.tail.CompareAndSwap(t, t+1) {
+				s.val = v
+				s.seq.Store(2*t + 1)
+				return true
+			}
+		case d < 0:
+			// The slot still belongs to ticket t-Cap(). Either its item
+			// is still in the queue (full), or a consumer has claimed it
+			// and is copying it out. (The difference is signed because
+			// head may have passed t since seq was read; then we retry.)
+			if h := q.head.Load(); int64(t-h) >= int64(len(q.slots)) {
+				// At this load, head = t-Cap() and tail ≥ t, so by the
+				// invariant tail = t and the queue holds Cap() items.
+				return false
+			}
+			if q.tail.Load() == t {
+				// The consumer of ticket t-Cap() is mid-operation.
+				w.wait()
+			}
+		default:
+			// Another producer took ticket t; try the next one.
+		}
+	}
+}
+
+// tryDequeue is TryDequeue without the wake-up.
+func (q *Queue[T]) tryDequeue() (T, bool) {
+	var w peerWait
+	for {
+		h := q.head.Load()
+		s := &q.slots[h&q.mask]
+		seq := s.seq.Load()
+		switch d := int64(seq - (2*h + 1)); {
+		case d == 0:
+			if q.head.CompareAndSwap(h, h+1) {
+				v := s.val
+				var zero T
+				s.val = zero // let the GC have what v points to
+				s.seq.Store(2 * (h + uint64(len(q.slots))))
+				return v, true
+			}
+		case d < 0:
+			// Ticket h's value is not published: either nobody has
+			// claimed it (empty) or its producer is mid-operation.
+			if t := q.tail.Load(); t == h {
+				// At this load, tail = h and head ≥ h, so by the
+				// invariant head = tail: the queue is empty.
+				var zero T
+				return zero, false
+			}
+			if q.head.Load() == h {
+				// The producer of ticket h is mid-operation.
+				w.wait()
+			}
+		default:
+			// Another consumer took ticket h; try the next one.
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build race
+
+package lockfree
+
+const raceEnabled = true

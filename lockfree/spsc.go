@@ -1,0 +1,199 @@
+package lockfree
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/hotpath/hotpath/internal/pad"
+	"github.com/hotpath/hotpath/internal/wait"
+)
+
+// SPSCQueue is a bounded first-in-first-out queue for exactly one producer
+// goroutine and one consumer goroutine at a time. Its TryEnqueue and
+// TryDequeue are wait-free (a bounded number of steps, no CAS, no retry):
+// each side keeps its own index on its own cache line, together with a cached
+// copy of the other side's index that it refreshes only when the cached copy
+// says the queue is full (or empty), so in the steady state neither side
+// reads the other's line.
+//
+// An SPSCQueue must be created with [NewSPSCQueue]. It must not be copied
+// after first use.
+//
+// "One producer" means that no two enqueue calls (TryEnqueue, Enqueue) run
+// at the same time; they may come from different goroutines one after the
+// other if something else (a mutex, a channel) orders them, and the same
+// holds for dequeue calls. Two producers (or consumers) running at the same
+// time corrupt the queue; the race detector reports it, because each side's
+// own index is a plain field that only that side writes.
+//
+// TryEnqueue returns false only when the queue is full and TryDequeue only
+// when it is empty, and the enqueue of a value synchronizes before the
+// dequeue that returns it, as for [Queue]. Waking a parked partner takes a
+// lock, so an operation is wait-free only while nobody is parked.
+type SPSCQueue[T any] struct {
+	_ noCopy
+	_ pad.CacheLinePad
+
+	// The producer's line.
+	tail       atomic.Uint64 // published count of enqueued items; read by the consumer
+	ptail      uint64        // only the producer reads or writes this: its copy of tail
+	cachedHead uint64        // only the producer reads or writes this: head as last seen
+	_          [pad.CacheLineSize - 3*8]byte
+
+	// The consumer's line.
+	head       atomic.Uint64 // published count of dequeued items; read by the producer
+	chead      uint64        // only the consumer reads or writes this: its copy of head
+	cachedTail uint64        // only the consumer reads or writes this: tail as last seen
+	_          [pad.CacheLineSize - 3*8]byte
+
+	// Written once by NewSPSCQueue, only read after.
+	mask  uint64
+	slots []T
+	_     [pad.CacheLineSize - unsafe.Sizeof(uint64(0)) - unsafe.Sizeof([]T(nil))]byte
+
+	notEmpty wait.Set // the consumer, when it waits for an item
+	_        pad.CacheLinePad
+	notFull  wait.Set // the producer, when it waits for room
+	_        pad.CacheLinePad
+}
+
+// NewSPSCQueue returns an empty single-producer single-consumer queue that
+// holds at most capacity items, rounded up to a power of two (see
+// [SPSCQueue.Cap]). It panics if capacity < 1 or capacity > 2³⁰.
+func NewSPSCQueue[T any](capacity int) *SPSCQueue[T] {
+	if capacity < 1 {
+		panic(fmt.Sprintf("lockfree: NewSPSCQueue capacity must be >= 1, got %d", capacity))
+	}
+	if capacity > maxCapacity {
+		panic(fmt.Sprintf("lockfree: NewSPSCQueue capacity must be <= %d, got %d", maxCapacity, capacity))
+	}
+	n := ceilPow2(capacity)
+	return &SPSCQueue[T]{mask: uint64(n - 1), slots: make([]T, n)}
+}
+
+// TryEnqueue appends v and reports true, or reports false if the queue is
+// full: at the instant it read the consumer's index, Cap() items were in the
+// queue. Only the producer may call it.
+func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
+	t := q.ptail
+	if t-q.cachedHead > q.mask {
+		q.cachedHead = q.head.Load()
+		if t-q.cachedHead > q.mask {
+			return false
+		}
+	}
+	q.slots[t&q.mask] = v
+	q.ptail = t + 1
+	q.tail.Store(t + 1)
+	q.notEmpty.NotifyOne()
+	return true
+}
+
+// TryDequeue removes and returns the oldest item and true, or returns the
+// zero T and false if the queue is empty: at the instant it read the
+// producer's index, every enqueued item had been dequeued. Only the consumer
+// may call it.
+func (q *SPSCQueue[T]) TryDequeue() (T, bool) {
+	h := q.chead
+	var zero T
+	if h == q.cachedTail {
+		q.cachedTail = q.tail.Load()
+		if h == q.cachedTail {
+			return zero, false
+		}
+	}
+	s := &q.slots[h&q.mask]
+	v := *s
+	*s = zero // let the GC have what v points to
+	q.chead = h + 1
+	q.head.Store(h + 1)
+	q.notFull.NotifyOne()
+	return v, true
+}
+
+// Enqueue appends v, waiting while the queue is full; it spins briefly and
+// then parks. If ctx ends first it returns ctx.Err() and v is not in the
+// queue. Only the producer may call it.
+func (q *SPSCQueue[T]) Enqueue(ctx context.Context, v T) error {
+	if q.TryEnqueue(v) {
+		return nil
+	}
+	return q.enqueueSlow(ctx, v)
+}
+
+// Outlined slow path so that the fast path of Enqueue inlines.
+func (q *SPSCQueue[T]) enqueueSlow(ctx context.Context, v T) error {
+	for range spinTries {
+		if q.TryEnqueue(v) {
+			return nil
+		}
+	}
+	for {
+		t := q.notFull.Prepare()
+		if q.TryEnqueue(v) {
+			q.notFull.Cancel(t)
+			return nil
+		}
+		if err := q.notFull.Wait(ctx, t); err != nil {
+			return err
+		}
+		if q.TryEnqueue(v) {
+			return nil
+		}
+	}
+}
+
+// Dequeue removes and returns the oldest item, waiting while the queue is
+// empty; it spins briefly and then parks, so an idle consumer uses no CPU.
+// If ctx ends first it returns the zero T and ctx.Err(), and no item is
+// taken. Only the consumer may call it.
+func (q *SPSCQueue[T]) Dequeue(ctx context.Context) (T, error) {
+	if v, ok := q.TryDequeue(); ok {
+		return v, nil
+	}
+	return q.dequeueSlow(ctx)
+}
+
+// Outlined slow path so that the fast path of Dequeue inlines.
+func (q *SPSCQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
+	for range spinTries {
+		if v, ok := q.TryDequeue(); ok {
+			return v, nil
+		}
+	}
+	for {
+		t := q.notEmpty.Prepare()
+		if v, ok := q.TryDequeue(); ok {
+			q.notEmpty.Cancel(t)
+			return v, nil
+		}
+		if err := q.notEmpty.Wait(ctx, t); err != nil {
+			var zero T
+			return zero, err
+		}
+		if v, ok := q.TryDequeue(); ok {
+			return v, nil
+		}
+	}
+}
+
+// Len returns the number of items in the queue, between 0 and Cap(); with
+// operations in flight it is a snapshot that may already be out of date.
+// Any goroutine may call it.
+func (q *SPSCQueue[T]) Len() int {
+	h := q.head.Load()
+	t := q.tail.Load()
+	if t <= h {
+		return 0
+	}
+	if n := t - h; n < uint64(len(q.slots)) {
+		return int(n)
+	}
+	return len(q.slots)
+}
+
+// Cap returns the most items the queue can hold: the capacity given to
+// [NewSPSCQueue], rounded up to a power of two.
+func (q *SPSCQueue[T]) Cap() int { return len(q.slots) }

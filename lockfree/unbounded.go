@@ -1,0 +1,208 @@
+package lockfree
+
+import (
+	"context"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/hotpath/hotpath/internal/pad"
+	"github.com/hotpath/hotpath/internal/wait"
+)
+
+const (
+	// segmentBytes is the size an UnboundedQueue aims at for one segment of
+	// slots: large enough that the allocation of a new segment is paid once
+	// per hundreds of enqueues, small enough that an idle queue, which keeps
+	// one segment, holds little memory.
+	segmentBytes = 16 << 10
+
+	// Bounds on the slots per segment, whatever the size of T.
+	minSegmentSlots = 32
+	maxSegmentSlots = 1024
+)
+
+// Slot states of an UnboundedQueue segment.
+const (
+	slotEmpty uint32 = iota // no value yet
+	slotFull                // holds a value for its consumer
+	slotTaken               // consumed, or given up by a consumer that came before its producer
+)
+
+// UnboundedQueue is a first-in-first-out queue without a bound that any
+// number of goroutines may enqueue to and dequeue from at the same time.
+// Enqueue never blocks and never fails; memory grows with the number of
+// items in the queue and returns to the garbage collector as it drains.
+//
+// It is a linked list of segments, each an array of slots with one enqueue
+// index and one dequeue index that goroutines advance with an atomic add
+// (the FAA array queue of Ramalhete and Correia). A producer claims a slot,
+// writes its value and marks the slot full with one CAS; a consumer claims a
+// slot and swaps in "taken". A consumer that reaches a slot before its
+// producer marks it taken and moves on, and that producer claims another
+// slot, so no goroutine ever waits for another: the queue is lock-free and
+// linearizable. Segments are never reused: a drained segment becomes
+// unreachable once every goroutine has left it, and the garbage collector
+// frees it (no node recycling, hence no ABA and no use after free).
+//
+// An UnboundedQueue must be created with [NewUnboundedQueue]. It must not be
+// copied after first use.
+//
+// TryDequeue returns false only when the queue is empty: at some instant
+// during the call, every item whose enqueue had taken effect had been taken
+// out. The enqueue of a value synchronizes before the dequeue that returns
+// it.
+//
+// Prefer the bounded [Queue] when producers can outrun consumers: an
+// unbounded queue turns overload into memory growth instead of back
+// pressure.
+type UnboundedQueue[T any] struct {
+	_ noCopy
+	_ pad.CacheLinePad
+
+	head atomic.Pointer[segment[T]] // the oldest segment with slots not yet consumed
+	_    [pad.CacheLineSize - unsafe.Sizeof(atomic.Pointer[segment[T]]{})]byte
+
+	tail atomic.Pointer[segment[T]] // the newest segment, or its predecessor for a moment
+	_    [pad.CacheLineSize - unsafe.Sizeof(atomic.Pointer[segment[T]]{})]byte
+
+	segSlots uint64   // slots per segment; written once by NewUnboundedQueue
+	notEmpty wait.Set // consumers waiting for an item
+	_        pad.CacheLinePad
+}
+
+type segment[T any] struct {
+	enq   atomic.Uint64 // next slot a producer claims; may run past len(slots)
+	_     [pad.CacheLineSize - 8]byte
+	deq   atomic.Uint64 // next slot a consumer claims; may run past len(slots)
+	_     [pad.CacheLineSize - 8]byte
+	next  atomic.Pointer[segment[T]]
+	slots []uslot[T]
+}
+
+type uslot[T any] struct {
+	state atomic.Uint32 // slotEmpty → slotFull → slotTaken, or slotEmpty → slotTaken
+	val   T             // written by the slot's producer before it CASes state to full
+}
+
+// NewUnboundedQueue returns an empty unbounded queue.
+func NewUnboundedQueue[T any]() *UnboundedQueue[T] {
+	n := segmentBytes / int(unsafe.Sizeof(uslot[T]{}))
+	n = min(max(n, minSegmentSlots), maxSegmentSlots)
+	q := &UnboundedQueue[T]{segSlots: uint64(n)}
+	s := q.newSegment()
+	q.head.Store(s)
+	q.tail.Store(s)
+	return q
+}
+
+func (q *UnboundedQueue[T]) newSegment() *segment[T] {
+	return &segment[T]{slots: make([]uslot[T], q.segSlots)}
+}
+
+// Enqueue appends v to the queue. It never blocks.
+func (q *UnboundedQueue[T]) Enqueue(v T) {
+	q.enqueue(v)
+	q.notEmpty.NotifyOne()
+}
+
+func (q *UnboundedQueue[T]) enqueue(v T) {
+	var spare *segment[T] // a segment allocated for a CAS that lost, reused
+	for {
+		seg := q.tail.Load()
+		i := seg.enq.Add(1) - 1
+		if i < q.segSlots {
+			s := &seg.slots[i]
+			s.val = v
+			if s.state.CompareAndSwap(slotEmpty, slotFull) {
+				return
+			}
+			// A consumer got here first and gave the slot up; it never
+			// reads val. Clear it and claim another slot.
+			var zero T
+			s.val = zero
+			continue
+		}
+		// seg is full. Append a segment holding v, or help whoever did.
+		if next := seg.next.Load(); next != nil {
+			q.tail.CompareAndSwap(seg, next)
+			continue
+		}
+		if spare == nil {
+			spare = q.newSegment()
+			spare.slots[0].val = v
+			spare.slots[0].state.Store(slotFull)
+			spare.enq.Store(1)
+		}
+		if seg.next.CompareAndSwap(nil, spare) {
+			q.tail.CompareAndSwap(seg, spare)
+			return
+		}
+	}
+}
+
+// TryDequeue removes and returns the oldest item and true, or returns the
+// zero T and false if the queue is empty.
+func (q *UnboundedQueue[T]) TryDequeue() (T, bool) {
+	var zero T
+	for {
+		seg := q.head.Load()
+		if seg.deq.Load() >= seg.enq.Load() && seg.next.Load() == nil {
+			return zero, false
+		}
+		i := seg.deq.Add(1) - 1
+		if i >= q.segSlots {
+			next := seg.next.Load()
+			if next == nil {
+				return zero, false
+			}
+			// seg is drained: move head on, after which seg is garbage
+			// once the goroutines still looking at it move on too.
+			q.head.CompareAndSwap(seg, next)
+			continue
+		}
+		s := &seg.slots[i]
+		if s.state.Swap(slotTaken) == slotFull {
+			v := s.val
+			s.val = zero // let the GC have what v points to
+			return v, true
+		}
+		// The slot's producer has claimed it but not yet filled it (or
+		// nobody has claimed it yet): it will find the slot taken and
+		// claim another. Look at the next slot.
+	}
+}
+
+// Dequeue removes and returns the oldest item, waiting while the queue is
+// empty. It spins briefly and then parks, so an idle consumer uses no CPU.
+// If ctx ends first, Dequeue returns the zero T and ctx.Err(), and no item
+// is taken. If an item is available when Dequeue is called, it is returned
+// even if ctx is already done.
+func (q *UnboundedQueue[T]) Dequeue(ctx context.Context) (T, error) {
+	if v, ok := q.TryDequeue(); ok {
+		return v, nil
+	}
+	return q.dequeueSlow(ctx)
+}
+
+// Outlined slow path so that the fast path of Dequeue inlines.
+func (q *UnboundedQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
+	for range spinTries {
+		if v, ok := q.TryDequeue(); ok {
+			return v, nil
+		}
+	}
+	for {
+		t := q.notEmpty.Prepare()
+		if v, ok := q.TryDequeue(); ok {
+			q.notEmpty.Cancel(t)
+			return v, nil
+		}
+		if err := q.notEmpty.Wait(ctx, t); err != nil {
+			var zero T
+			return zero, err
+		}
+		if v, ok := q.TryDequeue(); ok {
+			return v, nil
+		}
+	}
+}
