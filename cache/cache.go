@@ -1,0 +1,210 @@
+// Package cache is a bounded, sharded, concurrent cache with the full
+// [sync.Map] method set, typed, plus eviction and expiry.
+//
+// A [Cache] holds at most [Options.Capacity] entries. When a write would
+// exceed it, the shard the key hashes to evicts an entry chosen by the
+// [Policy]. Entries may expire a fixed time after each write ([Options.TTL])
+// or after a per-entry time ([Cache.StoreTTL]); an expired entry is never
+// returned, and a hierarchical timer wheel reclaims it in O(1) amortised
+// time.
+//
+// # Concurrency
+//
+// Every method is safe for concurrent use. Lookups take only their shard's
+// read lock and record the hit in a lossy buffer, so readers never wait for
+// each other or for the eviction policy; writes take the shard's write lock,
+// apply the recorded hits in order, and evict. With one goroutine nothing is
+// lost from the buffer, so the policy is applied exactly: with Shards: 1 and
+// Policy: LRU a replay reproduces textbook LRU hit counts to the request.
+//
+// # Compared with sync.Map
+//
+// The methods have sync.Map's semantics, with two differences that follow
+// from bounding the cache: an entry may disappear without a Delete (evicted
+// or expired), and [Cache.CompareAndSwap] and [Cache.CompareAndDelete]
+// compare values with == and panic if the value type is not comparable, as
+// sync.Map does.
+package cache
+
+import (
+	"fmt"
+	"iter"
+	"reflect"
+	"time"
+
+	"github.com/hotpath/hotpath/cache/internal/engine"
+	"github.com/hotpath/hotpath/cache/internal/lru"
+)
+
+// Cache is a bounded concurrent map from K to V. Create one with [New] or
+// [Must]; the zero value is not usable.
+//
+// A Cache must not be copied after first use. It is safe for concurrent use
+// by multiple goroutines; a write synchronizes before every read that
+// observes it, as with sync.Map.
+//
+// A cache with a TTL, or one that has stored an entry with [Cache.StoreTTL],
+// runs one goroutine that reclaims expired entries about once a second. Call
+// [Cache.Close] to stop it; a cache dropped without Close stops it when the
+// cache is garbage collected.
+type Cache[K comparable, V any] struct {
+	_     noCopy
+	eng   *engine.Engine[K, V]
+	ttl   int64 // default TTL in nanoseconds
+	equal func(a, b V) bool
+	bg    *reclaimer // a separate allocation: see reclaimer
+}
+
+// New returns an empty cache, or an error wrapping [ErrInvalidOptions] that
+// names the first invalid option.
+func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	shards := opts.Shards
+	if shards == 0 {
+		shards = engine.DefaultShards(opts.Capacity)
+	}
+	c := &Cache[K, V]{
+		ttl:   int64(opts.TTL),
+		equal: equalFunc[V](),
+		bg:    &reclaimer{},
+	}
+	c.eng = engine.New(engine.Config[K, V]{
+		Capacity: opts.Capacity,
+		Shards:   shards,
+		TTL:      int64(opts.TTL),
+		Now:      engineClock(opts.Clock),
+		NewPolicy: func(int) engine.Policy[K, V] {
+			return lru.New[K, V]()
+		},
+	})
+	if opts.TTL > 0 {
+		startReclaimer(c)
+	}
+	return c, nil
+}
+
+// Must is like [New] but panics if the options are invalid. It is for
+// caches built from constant options, such as package-level variables.
+func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
+	c, err := New(opts)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Load returns the value stored for key, if it is present and has not
+// expired.
+func (c *Cache[K, V]) Load(key K) (value V, ok bool) { return c.eng.Load(key) }
+
+// Store sets the value for key. It expires after [Options.TTL] if that is
+// set.
+func (c *Cache[K, V]) Store(key K, value V) { c.eng.Store(key, value, c.ttl) }
+
+// StoreTTL sets the value for key with its own time to live: the entry
+// expires ttl after this write. A ttl of 0 stores an entry that never
+// expires, whatever [Options.TTL] says. StoreTTL panics if ttl is negative.
+func (c *Cache[K, V]) StoreTTL(key K, value V, ttl time.Duration) {
+	if ttl < 0 {
+		panic(fmt.Sprintf("cache: StoreTTL with a negative ttl (%v)", ttl))
+	}
+	c.eng.Store(key, value, int64(ttl))
+	if ttl > 0 {
+		startReclaimer(c)
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise it
+// stores and returns value. loaded reports whether the value was loaded.
+func (c *Cache[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
+	return c.eng.LoadOrStore(key, value)
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. loaded reports whether the key was present.
+func (c *Cache[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
+	return c.eng.LoadAndDelete(key)
+}
+
+// Delete deletes the value for key.
+func (c *Cache[K, V]) Delete(key K) { c.eng.LoadAndDelete(key) }
+
+// Swap stores value for key and returns the previous value if any. loaded
+// reports whether the key was present.
+func (c *Cache[K, V]) Swap(key K, value V) (previous V, loaded bool) {
+	return c.eng.Swap(key, value)
+}
+
+// CompareAndSwap stores new for key if the value stored for key equals old.
+// It panics if V is not a comparable type, and, as ==, if V is an interface
+// type holding an uncomparable value.
+func (c *Cache[K, V]) CompareAndSwap(key K, old, new V) (swapped bool) {
+	return c.eng.CompareAndSwap(key, old, new, c.equal)
+}
+
+// CompareAndDelete deletes the entry for key if its value equals old. It
+// panics as [Cache.CompareAndSwap] does.
+func (c *Cache[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
+	return c.eng.CompareAndDelete(key, old, c.equal)
+}
+
+// Range calls f for each entry until f returns false. As with sync.Map, it
+// sees no entry twice, and an entry stored or deleted during Range may or
+// may not be seen. f runs with no lock held and may use the cache. Range
+// does not count as use for eviction.
+func (c *Cache[K, V]) Range(f func(key K, value V) bool) { c.eng.Range(f) }
+
+// All returns an iterator over the entries, with Range's guarantees.
+func (c *Cache[K, V]) All() iter.Seq2[K, V] {
+	return func(yield func(K, V) bool) { c.eng.Range(yield) }
+}
+
+// Clear deletes every entry.
+func (c *Cache[K, V]) Clear() { c.eng.Clear() }
+
+// Len returns the number of entries that have not expired. It reclaims
+// expired entries as it counts, taking each shard's lock in turn, so it is
+// for monitoring and tests, not for hot paths.
+func (c *Cache[K, V]) Len() int { return c.eng.Len() }
+
+// Stats returns the cache's counters since it was created.
+func (c *Cache[K, V]) Stats() Stats {
+	n := c.eng.Counters()
+	return Stats{Hits: n.Hits, Misses: n.Misses, Evictions: n.Evictions, Expirations: n.Expirations}
+}
+
+// Close stops the goroutine that reclaims expired entries, if one runs. It
+// is idempotent. A closed cache still answers every method; expired entries
+// are then reclaimed by writes and by [Cache.Len] only.
+func (c *Cache[K, V]) Close() { c.bg.close() }
+
+// equalFunc returns == for V, or a function that panics naming the type if
+// V is not comparable.
+func equalFunc[V any]() func(a, b V) bool {
+	t := reflect.TypeFor[V]()
+	if !t.Comparable() {
+		return func(a, b V) bool {
+			panic(fmt.Sprintf("cache: CompareAndSwap or CompareAndDelete on a Cache whose value type %v is not comparable", t))
+		}
+	}
+	return func(a, b V) bool { return any(a) == any(b) }
+}
+
+// engineClock converts a Clock to the engine's time: nanoseconds since the
+// cache was created, plus one, so that 0 can mean "never expires".
+func engineClock(clk Clock) func() int64 {
+	if clk == nil {
+		base := time.Now()
+		return func() int64 { return int64(time.Since(base)) + 1 }
+	}
+	base := clk.Now()
+	return func() int64 { return int64(clk.Now().Sub(base)) + 1 }
+}
+
+// noCopy lets go vet's copylocks check catch a copied Cache.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
