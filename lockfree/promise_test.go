@@ -66,11 +66,29 @@ func tryPairsRounds() int {
 	return n
 }
 
+// bigValue is a queue item large enough (1 KiB) that copying it into or out
+// of a slot takes long enough for the thread to be preempted in the middle
+// now and then: it widens the window between claiming a ticket and
+// publishing the slot that a Try must not mistake for a full or empty queue.
+// (With it, a queue that reports full or empty on meeting an unpublished
+// slot, as xsync's does, fails this test hundreds of thousands of times.)
+type bigValue [128]int
+
 func TestQueue_TryEnqueueFailsOnlyWhenFullAndTryDequeueOnlyWhenEmpty(t *testing.T) {
 	for _, workers := range []int{4, 16} {
-		t.Run("workers="+itoa(workers), func(t *testing.T) {
+		t.Run("value=int/workers="+itoa(workers), func(t *testing.T) {
 			q := NewQueue[int](workers)
 			full, empty := tryPairs(t, workers, tryPairsRounds(), q.TryEnqueue, q.TryDequeue)
+			if full != 0 || empty != 0 {
+				t.Errorf("on a queue of capacity %d that never held more than %d items: TryEnqueue reported full %d times, TryDequeue reported empty %d times; want 0 and 0",
+					q.Cap(), workers, full, empty)
+			}
+		})
+		t.Run("value=1KiB/workers="+itoa(workers), func(t *testing.T) {
+			q := NewQueue[bigValue](workers)
+			enq := func(v int) bool { return q.TryEnqueue(bigValue{v}) }
+			deq := func() (int, bool) { v, ok := q.TryDequeue(); return v[0], ok }
+			full, empty := tryPairs(t, workers, tryPairsRounds()/4, enq, deq)
 			if full != 0 || empty != 0 {
 				t.Errorf("on a queue of capacity %d that never held more than %d items: TryEnqueue reported full %d times, TryDequeue reported empty %d times; want 0 and 0",
 					q.Cap(), workers, full, empty)

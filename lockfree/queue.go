@@ -64,11 +64,11 @@ type Queue[T any] struct {
 	// Consumers waiting for an item. Producers read its waiter count on
 	// every enqueue; it is written only when a consumer parks.
 	notEmpty wait.Set
-	_        pad.CacheLinePad
+	_        [pad.CacheLineSize - unsafe.Sizeof(wait.Set{})]byte
 	// Producers waiting for room. Consumers read its waiter count on every
 	// dequeue.
 	notFull wait.Set
-	_       pad.CacheLinePad
+	_       [pad.CacheLineSize - unsafe.Sizeof(wait.Set{})]byte
 }
 
 // slot is one cell of the ring. seq says whose turn it is: seq == 2t means

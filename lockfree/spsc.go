@@ -54,9 +54,9 @@ type SPSCQueue[T any] struct {
 	_     [pad.CacheLineSize - unsafe.Sizeof(uint64(0)) - unsafe.Sizeof([]T(nil))]byte
 
 	notEmpty wait.Set // the consumer, when it waits for an item
-	_        pad.CacheLinePad
+	_        [pad.CacheLineSize - unsafe.Sizeof(wait.Set{})]byte
 	notFull  wait.Set // the producer, when it waits for room
-	_        pad.CacheLinePad
+	_        [pad.CacheLineSize - unsafe.Sizeof(wait.Set{})]byte
 }
 
 // NewSPSCQueue returns an empty single-producer single-consumer queue that

@@ -27,7 +27,7 @@ func (q spscUnderTest) get(ctx context.Context) (uint64, error) { return q.Deque
 
 type unboundedUnderTest struct{ *UnboundedQueue[uint64] }
 
-func (q unboundedUnderTest) put(_ context.Context, v uint64) error { q.Enqueue(v); return nil }
+func (q unboundedUnderTest) put(_ context.Context, v uint64) error   { q.Enqueue(v); return nil }
 func (q unboundedUnderTest) get(ctx context.Context) (uint64, error) { return q.Dequeue(ctx) }
 
 // spinQueueUnderTest uses only the Try operations, retrying on failure, so

@@ -67,7 +67,7 @@ type UnboundedQueue[T any] struct {
 
 	segSlots uint64   // slots per segment; written once by NewUnboundedQueue
 	notEmpty wait.Set // consumers waiting for an item
-	_        pad.CacheLinePad
+	_        [pad.CacheLineSize - unsafe.Sizeof(wait.Set{})]byte
 }
 
 type segment[T any] struct {
