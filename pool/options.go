@@ -1,0 +1,73 @@
+package pool
+
+import (
+	"fmt"
+	"math/bits"
+	"runtime"
+)
+
+// Options tunes a [Slab] or a [Fixed] pool. The zero value is the default.
+type Options struct {
+	// Debug records the stack of every Get until the block is returned,
+	// for [Slab.Leaks] and [Fixed.Leaks] and for the double-Put message,
+	// and poisons each returned block: a Slab block is filled with
+	// [PoisonByte], a Fixed value is checksummed after reset. The next Get
+	// of a block that was written after its Put panics naming the block and
+	// the stack of that Put. Debug mode takes a lock and allocates on every
+	// Get and Put; use it in tests and staging.
+	Debug bool
+
+	// Stripes is the number of free lists the blocks are spread over, a
+	// power of two. 0 chooses from GOMAXPROCS and the number of blocks.
+	// 1 gives one exact LIFO stack: the most recently returned block is
+	// always the next one handed out, and [Stats].HighWater is exact.
+	Stripes int
+}
+
+const (
+	// idxBits is the width of a block index in the head and state words;
+	// it leaves 40 bits of the head word for the ABA tag.
+	idxBits = 24
+	// MaxBlocks is the largest number of blocks a Slab or Fixed can hold.
+	MaxBlocks = 1<<idxBits - 1
+	// maxStripes bounds the stripes: beyond this, scanning for a free
+	// block on an empty stripe costs more than the contention it saves.
+	maxStripes = 64
+	// minBlocksPerStripe keeps small pools on few stripes, so a Get rarely
+	// has to leave its own stripe.
+	minBlocksPerStripe = 8
+)
+
+func (o Options) validate(pkgFunc string) error {
+	if o.Stripes < 0 || o.Stripes > maxStripes || (o.Stripes != 0 && o.Stripes&(o.Stripes-1) != 0) {
+		return fmt.Errorf("pool: %s: Stripes must be 0 or a power of two up to %d, got %d", pkgFunc, maxStripes, o.Stripes)
+	}
+	return nil
+}
+
+// stripesFor picks the stripe count for n blocks.
+func (o Options) stripesFor(n int) int {
+	if o.Stripes != 0 {
+		return o.Stripes
+	}
+	s := 4 * ceilPow2(runtime.GOMAXPROCS(0))
+	if s > maxStripes {
+		s = maxStripes
+	}
+	limit := floorPow2(max(1, n/minBlocksPerStripe))
+	return min(s, limit)
+}
+
+func ceilPow2(n int) int {
+	if n <= 1 {
+		return 1
+	}
+	return 1 << bits.Len(uint(n-1))
+}
+
+func floorPow2(n int) int {
+	if n <= 1 {
+		return 1
+	}
+	return 1 << (bits.Len(uint(n)) - 1)
+}
