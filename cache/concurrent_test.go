@@ -1,0 +1,220 @@
+package cache_test
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/hotpath/hotpath/cache"
+)
+
+// TestCache_ConcurrentMixedOperationsKeepInvariants runs every method from
+// many goroutines on a small, evicting, expiring cache. Every value encodes
+// its key, so a value returned for the wrong key, a torn value, a size over
+// capacity or a panic is caught; the race detector checks the rest.
+func TestCache_ConcurrentMixedOperationsKeepInvariants(t *testing.T) {
+	const capacity, keys, workers = 64, 256, 8
+	iters := 20_000
+	if testing.Short() || raceEnabled {
+		iters = 4_000
+	}
+	c := cache.Must(cache.Options[int, int]{Capacity: capacity, Shards: 4, Policy: cache.LRU, TTL: time.Millisecond})
+	defer c.Close()
+	check := func(op string, k, v int, ok bool) {
+		if ok && v/1000 != k {
+			t.Errorf("%s(%d) returned %d, a value stored for key %d", op, k, v, v/1000)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range iters {
+				k := (i*7919 + w*104729) % keys
+				v := k*1000 + i%1000
+				switch i % 12 {
+				case 0, 1, 2:
+					got, ok := c.Load(k)
+					check("Load", k, got, ok)
+				case 3:
+					c.Store(k, v)
+				case 4:
+					c.StoreTTL(k, v, time.Duration(i%3)*time.Microsecond)
+				case 5:
+					got, _ := c.LoadOrStore(k, v)
+					check("LoadOrStore", k, got, true)
+				case 6:
+					got, ok := c.LoadAndDelete(k)
+					check("LoadAndDelete", k, got, ok)
+				case 7:
+					got, ok := c.Swap(k, v)
+					check("Swap", k, got, ok)
+				case 8:
+					c.CompareAndSwap(k, v-1, v)
+				case 9:
+					c.CompareAndDelete(k, v)
+				case 10:
+					if i%500 == 10 {
+						c.Range(func(k, v int) bool { check("Range", k, v, true); return true })
+					} else {
+						c.Delete(k)
+					}
+				case 11:
+					if i%2000 == 11 {
+						c.Clear()
+					} else if n := c.Len(); n > capacity {
+						t.Errorf("Len = %d, over the capacity %d", n, capacity)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := c.Len(); n > capacity {
+		t.Fatalf("Len = %d after the run, over the capacity %d", n, capacity)
+	}
+}
+
+// TestCache_ConcurrentStoresAreAllCounted stores distinct keys from many
+// goroutines into a cache that cannot hold them all: every key must end up
+// either present or counted as evicted.
+func TestCache_ConcurrentStoresAreAllCounted(t *testing.T) {
+	const workers, each, capacity = 8, 2000, 4096
+	c := cache.Must(cache.Options[int, int]{Capacity: capacity, Policy: cache.LRU})
+	defer c.Close()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				k := w*each + i
+				c.Store(k, k)
+				c.Load(k)
+			}
+		}()
+	}
+	wg.Wait()
+	st := c.Stats()
+	if got := uint64(c.Len()) + st.Evictions; got != workers*each {
+		t.Fatalf("Len %d + Evictions %d = %d, want every one of the %d stored keys", c.Len(), st.Evictions, got, workers*each)
+	}
+	if c.Len() > capacity {
+		t.Fatalf("Len = %d, over the capacity %d", c.Len(), capacity)
+	}
+}
+
+// kvInput and kvOutput are the operations porcupine checks.
+type kvInput struct {
+	op       string // load, store, loadOrStore, delete, cas
+	key      int
+	value    int
+	oldValue int
+}
+
+type kvOutput struct {
+	value int
+	ok    bool
+}
+
+// kvModel is a register per key; the initial state of every key is absent.
+var kvModel = porcupine.Model{
+	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+		byKey := map[int][]porcupine.Operation{}
+		for _, op := range history {
+			k := op.Input.(kvInput).key
+			byKey[k] = append(byKey[k], op)
+		}
+		var out [][]porcupine.Operation
+		for _, ops := range byKey {
+			out = append(out, ops)
+		}
+		return out
+	},
+	Init: func() any { return kvOutput{} }, // the key's state: value, present
+	Step: func(state, input, output any) (bool, any) {
+		s, in, out := state.(kvOutput), input.(kvInput), output.(kvOutput)
+		switch in.op {
+		case "load":
+			return out == s || (!out.ok && !s.ok), s
+		case "store":
+			return true, kvOutput{in.value, true}
+		case "loadOrStore":
+			if s.ok {
+				return out == kvOutput{s.value, true}, s
+			}
+			return out == kvOutput{in.value, false}, kvOutput{in.value, true}
+		case "delete":
+			return true, kvOutput{}
+		case "cas":
+			if s.ok && s.value == in.oldValue {
+				return out.ok, kvOutput{in.value, true}
+			}
+			return !out.ok, s
+		}
+		return false, s
+	},
+	DescribeOperation: func(input, output any) string {
+		in, out := input.(kvInput), output.(kvOutput)
+		return fmt.Sprintf("%s(%d, %d, %d) -> (%d, %v)", in.op, in.key, in.value, in.oldValue, out.value, out.ok)
+	},
+}
+
+// TestCache_OperationsAreLinearizable records concurrent histories of Load,
+// Store, LoadOrStore, Delete and CompareAndSwap on a few keys and checks
+// them with porcupine.
+func TestCache_OperationsAreLinearizable(t *testing.T) {
+	const clients, opsEach, keys = 4, 300, 3
+	for round := range 5 {
+		c := cache.Must(cache.Options[int, int]{Capacity: 1024, Shards: 2, Policy: cache.LRU})
+		var (
+			mu      sync.Mutex
+			history []porcupine.Operation
+			start   = time.Now()
+			seq     atomic.Int64
+		)
+		var wg sync.WaitGroup
+		for id := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range opsEach {
+					in := kvInput{key: (i + id + round) % keys, value: int(seq.Add(1)), oldValue: int(seq.Load() - 2)}
+					var out kvOutput
+					call := time.Since(start).Nanoseconds()
+					switch (i*31 + id*7) % 5 {
+					case 0:
+						in.op = "load"
+						out.value, out.ok = c.Load(in.key)
+					case 1:
+						in.op = "store"
+						c.Store(in.key, in.value)
+					case 2:
+						in.op = "loadOrStore"
+						out.value, out.ok = c.LoadOrStore(in.key, in.value)
+					case 3:
+						in.op = "delete"
+						c.Delete(in.key)
+					case 4:
+						in.op = "cas"
+						out.ok = c.CompareAndSwap(in.key, in.oldValue, in.value)
+					}
+					ret := time.Since(start).Nanoseconds()
+					mu.Lock()
+					history = append(history, porcupine.Operation{ClientId: id, Input: in, Call: call, Output: out, Return: ret})
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		c.Close()
+		if res := porcupine.CheckOperations(kvModel, history); !res {
+			t.Fatalf("round %d: the history of %d operations is not linearizable", round, len(history))
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"github.com/hotpath/hotpath/cache/internal/node"
+	"runtime"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestDefaultShards_KeepsShardsLargeEnough(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	for _, capacity := range []int{1, 100, MinShardCapacity, 2*MinShardCapacity - 1, 10_000, 100_000, 10_000_000} {
+		n := DefaultShards(capacity)
+		if n < 1 || n&(n-1) != 0 {
+			t.Errorf("DefaultShards(%d) = %d, not a power of two", capacity, n)
+		}
+		if n > 1 && capacity/n < MinShardCapacity {
+			t.Errorf("DefaultShards(%d) = %d: shards of %d entries, under %d", capacity, n, capacity/n, MinShardCapacity)
+		}
+		if n > 4*procs*2 {
+			t.Errorf("DefaultShards(%d) = %d, more than the next power of two of 4×GOMAXPROCS (%d)", capacity, n, 4*procs)
+		}
+	}
+	if n := DefaultShards(10_000_000); n < 4*procs {
+		t.Errorf("DefaultShards(10M) = %d, want at least 4×GOMAXPROCS = %d", n, 4*procs)
+	}
+}
+
+func TestReadBuffer_DrainsInOrderAndReportsFull(t *testing.T) {
+	var b readBuffer[int, int]
+	nodes := make([]nodeT, readBufferSize+1)
+	for i := range readBufferSize {
+		if !b.add(&nodes[i]) {
+			t.Fatalf("add %d reported a full buffer of size %d", i, readBufferSize)
+		}
+	}
+	if b.add(&nodes[readBufferSize]) {
+		t.Fatalf("add to a full buffer reported success")
+	}
+	var got []*nodeT
+	b.drainLocked(func(n *nodeT) { got = append(got, n) })
+	if len(got) != readBufferSize {
+		t.Fatalf("drained %d records, want %d", len(got), readBufferSize)
+	}
+	for i, n := range got {
+		if n != &nodes[i] {
+			t.Fatalf("record %d drained out of order", i)
+		}
+	}
+	if !b.add(&nodes[0]) {
+		t.Fatal("add after a drain reported a full buffer")
+	}
+}
+
+type nodeT = node.Node[int, int]
