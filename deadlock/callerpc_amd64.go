@@ -1,0 +1,9 @@
+//go:build !nodeadlock
+
+package deadlock
+
+// callerPC returns the return address of its caller's frame: the call site
+// of the exported lock method that calls it. Implemented in assembly.
+func callerPC() uintptr
+
+const haveCallerPC = true

@@ -1,0 +1,9 @@
+//go:build !nodeadlock && !amd64 && !arm64
+
+package deadlock
+
+import "unsafe"
+
+func getg() unsafe.Pointer { return nil }
+
+const haveGetg = false

@@ -1,0 +1,171 @@
+//go:build !nodeadlock
+
+package deadlock
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// maxHeld is how many locks one goroutine's record tracks at once. Deeper
+// nesting is legal but the locks past this depth are not checked; real
+// programs rarely hold more than a handful (Linux's lockdep stops at 48).
+const maxHeld = 32
+
+// gstate is one goroutine's held-lock record.
+//
+// Only the owning goroutine writes n, pc and mode and reads them. Other
+// goroutines touch a record only through its lock field: a lock unlocked by
+// another goroutine (legal in Go) is struck out by a compare-and-swap of that
+// field to nil, and the owner trims struck-out records from the top later.
+// So a foreign Unlock never corrupts the owner's view, and never races with it.
+type gstate struct {
+	goid uint64 // written once before the gstate is published
+
+	// active is 1 while the owner may hold locks, 0 when it holds none (the
+	// table may then evict the gstate), and -1 once evicted.
+	active atomic.Int32
+
+	n    int // owner only: records in use, struck-out ones included
+	recs [maxHeld]heldRec
+}
+
+type heldRec struct {
+	lock atomic.Pointer[lockMeta] // nil: free or struck out by a foreign unlock
+	pc   uintptr                  // owner only: the call site of the acquisition
+	mode Mode                     // owner only
+	rw   bool                     // owner only: the lock is an RWMutex
+}
+
+func (r *heldRec) typ() string {
+	if r.rw {
+		return typeRWMutex
+	}
+	return typeMutex
+}
+
+// trim drops struck-out records from the top. Owner only.
+func (gs *gstate) trim() {
+	for gs.n > 0 && gs.recs[gs.n-1].lock.Load() == nil {
+		gs.n--
+	}
+}
+
+// gtable maps goroutine ids to gstates: open addressing, lock-free reads,
+// inserts under registry.mu, and rebuilt (dropping idle entries) when it
+// fills up, so its size follows the number of goroutines that hold locks,
+// not the number that ever did.
+type gtable struct {
+	shift uint8
+	slots []atomic.Pointer[gstate]
+	count int // entries, under registry.mu
+}
+
+var registry struct {
+	mu  sync.Mutex // serializes inserts and rebuilds
+	tab atomic.Pointer[gtable]
+}
+
+func newTable(size int) *gtable {
+	shift := uint8(64)
+	n := 1
+	for n < size {
+		n <<= 1
+		shift--
+	}
+	return &gtable{shift: shift, slots: make([]atomic.Pointer[gstate], n)}
+}
+
+func (t *gtable) index(goid uint64) int {
+	return int((goid * 0x9E3779B97F4A7C15) >> t.shift)
+}
+
+// lookup returns the live gstate of goid, or nil.
+func (t *gtable) lookup(goid uint64) *gstate {
+	mask := len(t.slots) - 1
+	for i := t.index(goid); ; i = (i + 1) & mask {
+		gs := t.slots[i].Load()
+		if gs == nil {
+			return nil
+		}
+		if gs.goid == goid && gs.active.Load() >= 0 {
+			return gs
+		}
+	}
+}
+
+// current returns the calling goroutine's gstate, creating it if needed.
+func current(goid uint64) *gstate {
+	if t := registry.tab.Load(); t != nil {
+		if gs := t.lookup(goid); gs != nil {
+			return gs
+		}
+	}
+	return currentSlow(goid)
+}
+
+// Outlined slow path so that current inlines.
+func currentSlow(goid uint64) *gstate {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	t := registry.tab.Load()
+	if t == nil {
+		t = newTable(64)
+		registry.tab.Store(t)
+	}
+	if gs := t.lookup(goid); gs != nil {
+		return gs
+	}
+	if (t.count+1)*4 > len(t.slots)*3 {
+		t = rebuildLocked(t)
+	}
+	gs := &gstate{goid: goid}
+	t.insertLocked(gs)
+	return gs
+}
+
+func (t *gtable) insertLocked(gs *gstate) {
+	mask := len(t.slots) - 1
+	i := t.index(gs.goid)
+	for t.slots[i].Load() != nil {
+		i = (i + 1) & mask
+	}
+	t.slots[i].Store(gs)
+	t.count++
+}
+
+// rebuildLocked replaces t with a table holding its entries that are not
+// idle; idle ones are evicted (a goroutine that holds no locks needs no
+// record and gets a fresh one on its next Lock).
+func rebuildLocked(t *gtable) *gtable {
+	var keep []*gstate
+	for i := range t.slots {
+		gs := t.slots[i].Load()
+		if gs == nil || gs.active.Load() < 0 {
+			continue
+		}
+		if gs.active.CompareAndSwap(0, -1) {
+			continue
+		}
+		keep = append(keep, gs)
+	}
+	nt := newTable(max(64, 4*(len(keep)+1)))
+	for _, gs := range keep {
+		nt.insertLocked(gs)
+	}
+	registry.tab.Store(nt)
+	return nt
+}
+
+// forEachLocked calls f for every live gstate. Caller holds registry.mu.
+func forEachLocked(f func(gs *gstate)) {
+	t := registry.tab.Load()
+	if t == nil {
+		return
+	}
+	for i := range t.slots {
+		if gs := t.slots[i].Load(); gs != nil && gs.active.Load() >= 0 {
+			f(gs)
+		}
+	}
+}

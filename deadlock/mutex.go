@@ -1,0 +1,288 @@
+//go:build !nodeadlock
+
+package deadlock
+
+import "sync"
+
+// A Mutex is a mutual exclusion lock that also learns the order in which
+// goroutines take locks and reports, through [Options.OnReport], a cycle in
+// that order the first time it appears, before it can deadlock. It has the
+// method set and the semantics of [sync.Mutex], which it wraps.
+//
+// The zero value is an unlocked mutex.
+//
+// A Mutex must not be copied after first use.
+//
+// In the terminology of the Go memory model, the n'th call to Unlock
+// synchronizes before the m'th call to Lock for any n < m, as for
+// sync.Mutex. A successful TryLock is a Lock that adds no order edge into
+// the mutex (it cannot block, so it cannot deadlock).
+//
+// Built with -tags nodeadlock, Mutex is sync.Mutex itself.
+type Mutex struct {
+	meta lockMeta // first: its address is the mutex's
+	mu   sync.Mutex
+}
+
+// Lock locks m, first adding to the order graph an edge from every lock
+// the goroutine holds to m and reporting any cycle that closes.
+//
+//go:noinline
+func (m *Mutex) Lock() {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	gs := enter(&m.meta, typeMutex, Write, pc)
+	if !m.mu.TryLock() {
+		m.lockSlow(gs.goid, pc)
+	}
+	gs = push(gs, &m.meta, false, Write, pc)
+	m.meta.holder.Store(gs)
+}
+
+// Outlined slow path so that the uncontended path arms no timer.
+func (m *Mutex) lockSlow(goid uint64, pc uintptr) {
+	t := waitArmed(&m.meta, typeMutex, Write, goid, pc)
+	m.mu.Lock()
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// TryLock tries to lock m and reports whether it succeeded. It adds no
+// order edge: a TryLock never blocks, so it cannot take part in a deadlock.
+// Locks taken while m is held do get edges from m.
+//
+//go:noinline
+func (m *Mutex) TryLock() bool {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	if !m.mu.TryLock() {
+		return false
+	}
+	gs := push(current(curGoid()), &m.meta, false, TryWrite, pc)
+	m.meta.holder.Store(gs)
+	return true
+}
+
+// Unlock unlocks m. As with sync.Mutex, a locked Mutex is not associated
+// with a goroutine: one goroutine may lock it and another unlock it; the
+// locker's held-lock record is then updated without disturbing it.
+// Unlock of an unlocked Mutex panics.
+func (m *Mutex) Unlock() {
+	if !releaseWrite(&m.meta) && m.mu.TryLock() {
+		m.mu.Unlock()
+		panic("deadlock: Unlock of unlocked Mutex")
+	}
+	m.mu.Unlock()
+}
+
+// A RWMutex is a reader/writer mutual exclusion lock with the method set and
+// the semantics of [sync.RWMutex], which it wraps, that also checks lock
+// order like [Mutex]. Read acquisitions are edges of their own mode:
+// a cycle whose blocking steps are all reads of read-held locks is reported
+// with [Report.NeedsWriter] set, since Go's RWMutex blocks RLock behind a
+// waiting writer and such a cycle deadlocks as soon as a writer arrives.
+//
+// The zero value is an unlocked mutex.
+//
+// A RWMutex must not be copied after first use. Recursive read locking is
+// reported (it deadlocks behind a waiting writer, as sync.RWMutex documents).
+//
+// Built with -tags nodeadlock, RWMutex is sync.RWMutex itself.
+type RWMutex struct {
+	meta lockMeta // first: its address is the mutex's
+	rw   sync.RWMutex
+}
+
+// Lock locks rw for writing, after the order check.
+//
+//go:noinline
+func (rw *RWMutex) Lock() {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	gs := enter(&rw.meta, typeRWMutex, Write, pc)
+	if !rw.rw.TryLock() {
+		rw.lockSlow(gs.goid, pc)
+	}
+	gs = push(gs, &rw.meta, true, Write, pc)
+	rw.meta.holder.Store(gs)
+}
+
+func (rw *RWMutex) lockSlow(goid uint64, pc uintptr) {
+	t := waitArmed(&rw.meta, typeRWMutex, Write, goid, pc)
+	rw.rw.Lock()
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// TryLock tries to lock rw for writing; it adds no order edge.
+//
+//go:noinline
+func (rw *RWMutex) TryLock() bool {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	if !rw.rw.TryLock() {
+		return false
+	}
+	gs := push(current(curGoid()), &rw.meta, true, TryWrite, pc)
+	rw.meta.holder.Store(gs)
+	return true
+}
+
+// Unlock unlocks rw for writing. Unlock of a RWMutex not locked for
+// writing panics.
+func (rw *RWMutex) Unlock() {
+	if !releaseWrite(&rw.meta) && rw.rw.TryLock() {
+		rw.rw.Unlock()
+		panic("deadlock: Unlock of unlocked RWMutex")
+	}
+	rw.rw.Unlock()
+}
+
+// RLock locks rw for reading, after the order check.
+//
+//go:noinline
+func (rw *RWMutex) RLock() {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	rw.rlock(pc)
+}
+
+func (rw *RWMutex) rlock(pc uintptr) {
+	gs := enter(&rw.meta, typeRWMutex, Read, pc)
+	if !rw.rw.TryRLock() {
+		rw.rlockSlow(gs.goid, pc)
+	}
+	push(gs, &rw.meta, true, Read, pc)
+}
+
+func (rw *RWMutex) rlockSlow(goid uint64, pc uintptr) {
+	t := waitArmed(&rw.meta, typeRWMutex, Read, goid, pc)
+	rw.rw.RLock()
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// TryRLock tries to lock rw for reading; it adds no order edge.
+//
+//go:noinline
+func (rw *RWMutex) TryRLock() bool {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	if !rw.rw.TryRLock() {
+		return false
+	}
+	push(current(curGoid()), &rw.meta, true, TryRead, pc)
+	return true
+}
+
+// RUnlock undoes one RLock. Another goroutine than the reader may call it,
+// as with sync.RWMutex.
+func (rw *RWMutex) RUnlock() {
+	releaseRead(&rw.meta)
+	rw.rw.RUnlock()
+}
+
+// RLocker returns a [sync.Locker] whose Lock and Unlock call rw.RLock and
+// rw.RUnlock, with the same checks.
+func (rw *RWMutex) RLocker() sync.Locker { return (*rlocker)(rw) }
+
+type rlocker RWMutex
+
+//go:noinline
+func (r *rlocker) Lock() {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	(*RWMutex)(r).rlock(pc)
+}
+
+func (r *rlocker) Unlock() { (*RWMutex)(r).RUnlock() }
+
+// metaOf returns the detector state of a lock of this package.
+func metaOf(l sync.Locker) (*lockMeta, bool) {
+	switch l := l.(type) {
+	case *Mutex:
+		return &l.meta, true
+	case *RWMutex:
+		return &l.meta, true
+	case *rlocker:
+		return &l.meta, true
+	}
+	return nil, false
+}
+
+// SetClass puts l, a *Mutex, *RWMutex or RLocker of this package, in class c
+// (see [Class]); nil puts it back on its own. Call it before l's first use,
+// for example in the constructor of the struct that holds it. It panics for
+// other Lockers.
+func SetClass(l sync.Locker, c *Class) {
+	lm, ok := metaOf(l)
+	if !ok {
+		panic("deadlock: SetClass of a sync.Locker that is not a deadlock.Mutex or RWMutex")
+	}
+	lm.class.Store(c)
+	lm.node.Store(nil)
+}
+
+// AssertHeld panics unless the calling goroutine holds l (for an RWMutex,
+// for reading or writing; for an RLocker, for reading or writing). It
+// documents and checks a function's lock contract; with -tags nodeadlock it
+// does nothing.
+func AssertHeld(l sync.Locker) {
+	lm, ok := metaOf(l)
+	if !ok {
+		panic("deadlock: AssertHeld of a sync.Locker that is not a deadlock.Mutex or RWMutex")
+	}
+	if _, held := holdsMe(lm); !held {
+		panic("deadlock: AssertHeld: the lock is not held by this goroutine")
+	}
+}
+
+// AssertNotHeld panics if the calling goroutine holds l in any mode. With
+// -tags nodeadlock it does nothing.
+func AssertNotHeld(l sync.Locker) {
+	lm, ok := metaOf(l)
+	if !ok {
+		panic("deadlock: AssertNotHeld of a sync.Locker that is not a deadlock.Mutex or RWMutex")
+	}
+	if _, held := holdsMe(lm); held {
+		panic("deadlock: AssertNotHeld: the lock is held by this goroutine")
+	}
+}
