@@ -20,8 +20,8 @@ import (
 // full/empty" a checkable promise: a false result must fit such an instant.
 
 const (
-	opPut = iota // TryEnqueue, Enqueue or Push
-	opTake       // TryDequeue or TryPop
+	opPut  = iota // TryEnqueue, Enqueue or Push
+	opTake        // TryDequeue or TryPop
 )
 
 type linInput struct {
