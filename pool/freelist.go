@@ -115,6 +115,7 @@ func (f *freeList) get() (int, bool) {
 			break
 		}
 		st := f.state[top-1].Load()
+		abaWindow()
 		nh := (head&^idxMask + tagOne) | linkOf(st)
 		if s.head.CompareAndSwap(head, nh) {
 			f.state[top-1].Store(st | outBit)
@@ -170,6 +171,7 @@ func (f *freeList) pop(s *stripe) (int, bool) {
 		}
 		i := top - 1
 		st := f.state[i].Load()
+		abaWindow()
 		// A stale st (the block was taken meanwhile) goes with a stale h,
 		// and the tag makes that CAS fail.
 		nh := (h&^idxMask + tagOne) | linkOf(st)
