@@ -12,9 +12,17 @@ import (
 // lockMeta is the detector's state inside every Mutex and RWMutex. It is the
 // first field, so its address is the lock's address.
 type lockMeta struct {
-	node   atomic.Pointer[nodeRef] // graph node; assigned on first nested use
-	holder atomic.Pointer[gstate]  // the write holder, nil when not write-held
-	class  atomic.Pointer[Class]   // set by SetClass
+	node  atomic.Pointer[nodeRef] // graph node; assigned on first nested use
+	class atomic.Pointer[Class]   // set by SetClass
+	tags  [2]byte                 // their addresses tag held records: write, read
+}
+
+// tag returns the held-record tag of lm for mode m.
+func (lm *lockMeta) tag(m Mode) uintptr {
+	if m.IsRead() {
+		return uintptr(unsafe.Pointer(&lm.tags[1]))
+	}
+	return uintptr(unsafe.Pointer(&lm.tags[0]))
 }
 
 // nodeRef names one node of the lock-order graph: a lock instance, or a
@@ -169,31 +177,27 @@ type heldLock struct {
 
 // checkOrder runs before a goroutine that already holds locks blocks on lm:
 // it adds the edges held → lm to the order graph and reports any cycle,
-// before the acquisition can deadlock. Owner only.
+// before the acquisition can deadlock. A sequence of held locks seen before
+// costs one pass over the records and one chain-cache lookup. Owner only.
+//
+// Outlined so that the lock methods stay small.
 //
 //go:noinline
 func checkOrder(gs *gstate, lm *lockMeta, typ string, m Mode, pc uintptr) {
 	gs.trim()
-	if gs.n == 0 {
-		return
-	}
 	to := lm.nodeOf(typ)
-	var held [maxHeld]heldLock
-	nh := 0
 	h := uint64(0x6a09e667f3bcc908)
+	nh := 0
 	for i := 0; i < gs.n; i++ {
 		r := &gs.recs[i]
-		hl := r.lock.Load()
-		if hl == nil {
+		if r.tag.Load() == 0 {
 			continue
 		}
-		typ := r.typ()
-		hn := hl.nodeOf(typ)
-		if hl == lm || hn == to {
-			reportRecursive(gs, heldLock{hl, hn, r.pc, r.mode, typ}, heldLock{lm, to, pc, m, typ}, lm)
+		hn := r.lm.nodeOf(r.typ())
+		if r.lm == lm || hn == to {
+			reportRecursive(gs.goid, heldLock{r.lm, hn, r.pc, r.mode, r.typ()}, heldLock{lm, to, pc, m, typ})
 			continue
 		}
-		held[nh] = heldLock{hl, hn, r.pc, r.mode, typ}
 		nh++
 		h = chainMix(h, hn.key, r.mode)
 	}
@@ -204,9 +208,25 @@ func checkOrder(gs *gstate, lm *lockMeta, typ string, m Mode, pc uintptr) {
 	if chainHit(h) {
 		return
 	}
-	reports := addChain(gs.goid, held[:nh], heldLock{lm, to, pc, m, typ})
+	checkChain(gs, heldLock{lm, to, pc, m, typ})
 	chainAdd(h)
-	for _, r := range reports {
+}
+
+// checkChain is checkOrder's path for a sequence not in the chain cache.
+func checkChain(gs *gstate, to heldLock) {
+	held := make([]heldLock, 0, gs.n)
+	for i := 0; i < gs.n; i++ {
+		r := &gs.recs[i]
+		if r.tag.Load() == 0 || r.lm == to.lm {
+			continue
+		}
+		hn := r.lm.nodeOf(r.typ())
+		if hn == to.node {
+			continue
+		}
+		held = append(held, heldLock{r.lm, hn, r.pc, r.mode, r.typ()})
+	}
+	for _, r := range addChain(gs.goid, held, to) {
 		deliver(r.rep, r.key)
 	}
 }
@@ -291,11 +311,11 @@ func siteHash(a, b uintptr) uint64 {
 	return chainMix(h, 0x51afd7ed558ccd, 1)
 }
 
-func reportRecursive(gs *gstate, held, to heldLock, lm *lockMeta) {
+func reportRecursive(goid uint64, held, to heldLock) {
 	stack := captureStack(to.pc)
 	e := &edgeInfo{
 		from: lockInfo(held), to: lockInfo(to),
-		fromMode: held.mode, toMode: to.mode, goid: gs.goid,
+		fromMode: held.mode, toMode: to.mode, goid: goid,
 		fromStack: fromStack(held.pc, stack), toStack: stack,
 	}
 	r := &Report{Kind: Recursive, Cycle: []Edge{e.edge()}}

@@ -14,27 +14,36 @@ const maxHeld = 32
 
 // gstate is one goroutine's held-lock record.
 //
-// Only the owning goroutine writes n, pc and mode and reads them. Other
-// goroutines touch a record only through its lock field: a lock unlocked by
-// another goroutine (legal in Go) is struck out by a compare-and-swap of that
-// field to nil, and the owner trims struck-out records from the top later.
-// So a foreign Unlock never corrupts the owner's view, and never races with it.
+// Only the owning goroutine writes n and the records' plain fields, and
+// only it reads them. Other goroutines see a record only through its tag: a
+// lock unlocked by another goroutine (legal in Go) is struck out by a
+// compare-and-swap of the tag to nil, and the owner trims struck-out records
+// from the top later. So a foreign Unlock never corrupts the owner's view.
 type gstate struct {
 	goid uint64 // written once before the gstate is published
 
-	// active is 1 while the owner may hold locks, 0 when it holds none (the
-	// table may then evict the gstate), and -1 once evicted.
-	active atomic.Int32
+	// evicted is set by a table rebuild that found the gstate idle (every
+	// tag nil). The owner publishes a tag and then loads evicted; the
+	// rebuild stores evicted and then loads the tags: with both sequentially
+	// consistent, one of them sees the other, so a record is never lost with
+	// an evicted gstate (see push and rebuildLocked).
+	evicted atomic.Bool
 
 	n    int // owner only: records in use, struck-out ones included
 	recs [maxHeld]heldRec
 }
 
+// heldRec is one held lock.
 type heldRec struct {
-	lock atomic.Pointer[lockMeta] // nil: free or struck out by a foreign unlock
-	pc   uintptr                  // owner only: the call site of the acquisition
-	mode Mode                     // owner only
-	rw   bool                     // owner only: the lock is an RWMutex
+	// tag is the address of lm.tags[0] for a write hold, of lm.tags[1] for
+	// a read hold, 0 when free or struck out: the one field other goroutines
+	// read. An integer, not a pointer, so that storing it needs no write
+	// barrier; lm keeps the lock alive while the record is in use.
+	tag  atomic.Uintptr
+	lm   *lockMeta // owner only, valid while tag is not nil
+	pc   uintptr   // owner only: the call site of the acquisition
+	mode Mode      // owner only
+	rw   bool      // owner only: the lock is an RWMutex
 }
 
 func (r *heldRec) typ() string {
@@ -46,7 +55,7 @@ func (r *heldRec) typ() string {
 
 // trim drops struck-out records from the top. Owner only.
 func (gs *gstate) trim() {
-	for gs.n > 0 && gs.recs[gs.n-1].lock.Load() == nil {
+	for gs.n > 0 && gs.recs[gs.n-1].tag.Load() == 0 {
 		gs.n--
 	}
 }
@@ -62,7 +71,7 @@ type gtable struct {
 }
 
 var registry struct {
-	mu  sync.Mutex // serializes inserts and rebuilds
+	mu  sync.Mutex // serializes inserts, rebuilds and scans of other goroutines' records
 	tab atomic.Pointer[gtable]
 }
 
@@ -88,18 +97,24 @@ func (t *gtable) lookup(goid uint64) *gstate {
 		if gs == nil {
 			return nil
 		}
-		if gs.goid == goid && gs.active.Load() >= 0 {
+		if gs.goid == goid && !gs.evicted.Load() {
 			return gs
 		}
 	}
 }
 
+// mine returns the calling goroutine's gstate, or nil.
+func mine(goid uint64) *gstate {
+	if t := registry.tab.Load(); t != nil {
+		return t.lookup(goid)
+	}
+	return nil
+}
+
 // current returns the calling goroutine's gstate, creating it if needed.
 func current(goid uint64) *gstate {
-	if t := registry.tab.Load(); t != nil {
-		if gs := t.lookup(goid); gs != nil {
-			return gs
-		}
+	if gs := mine(goid); gs != nil {
+		return gs
 	}
 	return currentSlow(goid)
 }
@@ -108,6 +123,10 @@ func current(goid uint64) *gstate {
 func currentSlow(goid uint64) *gstate {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
+	return currentLocked(goid)
+}
+
+func currentLocked(goid uint64) *gstate {
 	t := registry.tab.Load()
 	if t == nil {
 		t = newTable(64)
@@ -134,20 +153,22 @@ func (t *gtable) insertLocked(gs *gstate) {
 	t.count++
 }
 
-// rebuildLocked replaces t with a table holding its entries that are not
-// idle; idle ones are evicted (a goroutine that holds no locks needs no
-// record and gets a fresh one on its next Lock).
+// rebuildLocked replaces t with a table holding its entries that hold
+// locks; idle ones are evicted (a goroutine that holds no locks needs no
+// record and gets a fresh one on its next Lock, and a goroutine that has
+// exited is forgotten this way).
 func rebuildLocked(t *gtable) *gtable {
 	var keep []*gstate
 	for i := range t.slots {
 		gs := t.slots[i].Load()
-		if gs == nil || gs.active.Load() < 0 {
+		if gs == nil || gs.evicted.Load() {
 			continue
 		}
-		if gs.active.CompareAndSwap(0, -1) {
-			continue
+		gs.evicted.Store(true)
+		if busy(gs) {
+			gs.evicted.Store(false)
+			keep = append(keep, gs)
 		}
-		keep = append(keep, gs)
 	}
 	nt := newTable(max(64, 4*(len(keep)+1)))
 	for _, gs := range keep {
@@ -157,6 +178,25 @@ func rebuildLocked(t *gtable) *gtable {
 	return nt
 }
 
+func busy(gs *gstate) bool {
+	for i := range gs.recs {
+		if gs.recs[i].tag.Load() != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// tableLen returns how many gstates the table holds (for tests).
+func tableLen() int {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if t := registry.tab.Load(); t != nil {
+		return t.count
+	}
+	return 0
+}
+
 // forEachLocked calls f for every live gstate. Caller holds registry.mu.
 func forEachLocked(f func(gs *gstate)) {
 	t := registry.tab.Load()
@@ -164,7 +204,7 @@ func forEachLocked(f func(gs *gstate)) {
 		return
 	}
 	for i := range t.slots {
-		if gs := t.slots[i].Load(); gs != nil && gs.active.Load() >= 0 {
+		if gs := t.slots[i].Load(); gs != nil && !gs.evicted.Load() {
 			f(gs)
 		}
 	}

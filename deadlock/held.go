@@ -13,12 +13,6 @@ import (
 
 var stderr = os.Stderr
 
-// site returns the call site of the exported lock method that calls it.
-// It must be called directly from that method, which is go:noinline.
-//
-// (Written out in every method rather than as a helper: callerPC reads the
-// caller's frame, so it must be called from the method itself.)
-
 // enter returns the calling goroutine's state, after the order check when
 // it already holds locks. Runs before the lock is acquired.
 func enter(lm *lockMeta, typ string, m Mode, pc uintptr) *gstate {
@@ -29,118 +23,110 @@ func enter(lm *lockMeta, typ string, m Mode, pc uintptr) *gstate {
 	return gs
 }
 
-// push records an acquired lock on gs, the caller's state, and returns the
-// state it used (a fresh one if gs was evicted while it held nothing).
-func push(gs *gstate, lm *lockMeta, rw bool, m Mode, pc uintptr) *gstate {
+// push records an acquired lock on gs, the caller's state.
+func push(gs *gstate, lm *lockMeta, rw bool, m Mode, pc uintptr) {
 	if gs.n > 0 {
 		gs.trim()
 	}
-	if gs.n == 0 && gs.active.Load() != 1 {
-		for !gs.active.CompareAndSwap(0, 1) {
-			gs = currentSlow(gs.goid) // evicted while idle
-		}
+	if gs.n == maxHeld {
+		return // past the tracked depth
 	}
-	if gs.n < maxHeld {
-		r := &gs.recs[gs.n]
-		r.pc, r.mode, r.rw = pc, m, rw
-		r.lock.Store(lm)
-		gs.n++
+	r := &gs.recs[gs.n]
+	r.lm, r.pc, r.mode, r.rw = lm, pc, m, rw
+	r.tag.Store(lm.tag(m))
+	gs.n++
+	if gs.evicted.Load() {
+		pushEvicted(gs)
 	}
-	return gs
 }
 
-// pop removes the topmost record of lm from gs, the caller's own state.
-func pop(gs *gstate, lm *lockMeta) bool {
+// pushEvicted handles a push into a gstate that a table rebuild was
+// evicting. Outlined slow path.
+func pushEvicted(gs *gstate) {
+	registry.mu.Lock()
+	if !gs.evicted.Load() {
+		// The rebuild saw the new record and kept gs.
+		registry.mu.Unlock()
+		return
+	}
+	// gs was dropped, which means its every tag was nil when the rebuild
+	// looked: the record just pushed is its only one. Move it to a fresh
+	// gstate. Nobody else can see gs any more.
+	r := &gs.recs[gs.n-1]
+	ngs := currentLocked(gs.goid)
+	registry.mu.Unlock()
+	nr := &ngs.recs[ngs.n]
+	nr.lm, nr.pc, nr.mode, nr.rw = r.lm, r.pc, r.mode, r.rw
+	tag := r.tag.Swap(0)
+	gs.n = 0
+	nr.tag.Store(tag)
+	ngs.n++
+	if ngs.evicted.Load() {
+		pushEvicted(ngs)
+	}
+}
+
+// pop removes the caller's topmost record of lm in a mode matching read,
+// and reports whether it found one.
+func pop(gs *gstate, lm *lockMeta, read bool) bool {
 	for i := gs.n - 1; i >= 0; i-- {
-		if gs.recs[i].lock.Load() == lm {
-			gs.recs[i].lock.Store(nil)
+		r := &gs.recs[i]
+		if r.lm == lm && r.mode.IsRead() == read && r.tag.Load() != 0 {
+			r.tag.Store(0)
 			gs.trim()
-			if gs.n == 0 {
-				gs.active.Store(0)
-			}
 			return true
 		}
 	}
 	return false
 }
 
-// strike removes a record of lm from another goroutine's state. The owner
-// trims it later; nothing but the record's lock field is touched.
-func strike(gs *gstate, lm *lockMeta) bool {
-	for i := range gs.recs {
-		if gs.recs[i].lock.CompareAndSwap(lm, nil) {
-			return true
-		}
+// release removes the record of lm held in mode read: the caller's own,
+// or, when another goroutine locked it (legal in Go), that goroutine's.
+// It reports false when no record exists.
+func release(lm *lockMeta, read bool) bool {
+	if gs := mine(curGoid()); gs != nil && pop(gs, lm, read) {
+		return true
 	}
-	return false
+	return releaseForeign(lm.tag(mode(read)))
 }
 
-// releaseWrite clears the write holder's record of lm, whoever unlocks.
-// It reports false when lm was not write-held.
-func releaseWrite(lm *lockMeta) bool {
-	gs := lm.holder.Load()
-	if gs == nil {
-		return false
+func mode(read bool) Mode {
+	if read {
+		return Read
 	}
-	lm.holder.Store(nil)
-	if gs.goid == curGoid() {
-		pop(gs, lm)
-	} else {
-		strike(gs, lm)
-	}
-	return true
+	return Write
 }
 
-// releaseRead clears one read record of lm: the caller's own if it has one,
-// else (a legal RUnlock by another goroutine) any reader's.
-func releaseRead(lm *lockMeta) {
-	if t := registry.tab.Load(); t != nil {
-		if gs := t.lookup(curGoid()); gs != nil && pop(gs, lm) {
-			return
-		}
-	}
-	releaseReadForeign(lm)
-}
-
-// Outlined slow path: a foreign RUnlock.
-func releaseReadForeign(lm *lockMeta) {
+// Outlined slow path: an unlock by another goroutine than the locker.
+// Only the record's tag is touched; its owner trims it later.
+func releaseForeign(tag uintptr) bool {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	done := false
 	forEachLocked(func(gs *gstate) {
-		if !done {
-			done = strike(gs, lm)
+		for i := range gs.recs {
+			if !done && gs.recs[i].tag.CompareAndSwap(tag, 0) {
+				done = true
+			}
 		}
 	})
+	return done
 }
 
-// heldBy reports whether the goroutine of gs holds lm, and how.
-func heldBy(gs *gstate, lm *lockMeta) (Mode, bool) {
+// holdsMe reports whether the calling goroutine holds lm in mode read or,
+// with either, in any mode.
+func holdsMe(lm *lockMeta) bool {
+	initIdentity()
+	gs := mine(curGoid())
 	if gs == nil {
-		return 0, false
+		return false
 	}
-	for i := range gs.recs {
-		if gs.recs[i].lock.Load() == lm {
-			if lm.holder.Load() == gs {
-				return Write, true
-			}
-			return Read, true
+	for i := 0; i < gs.n; i++ {
+		if r := &gs.recs[i]; r.lm == lm && r.tag.Load() != 0 {
+			return true
 		}
 	}
-	return 0, false
-}
-
-// holdsMe reports how the calling goroutine holds lm.
-func holdsMe(lm *lockMeta) (Mode, bool) {
-	initIdentity()
-	goid := curGoid()
-	if gs := lm.holder.Load(); gs != nil && gs.goid == goid {
-		return Write, true
-	}
-	if t := registry.tab.Load(); t != nil {
-		return heldBy(t.lookup(goid), lm)
-	}
-	return 0, false
+	return false
 }
 
 // waitArmed returns a timer that reports the wait if it lasts longer than
@@ -162,20 +148,21 @@ func reportWait(lm *lockMeta, typ string, m Mode, goid uint64, pc uintptr, waite
 	}
 	r.Waiter.ID = goid
 	r.Waiter.Mode = m
-	if gs := lm.holder.Load(); gs != nil {
-		r.Holders = append(r.Holders, Goroutine{ID: gs.goid, Mode: Write})
-	} else {
-		registry.mu.Lock()
-		forEachLocked(func(gs *gstate) {
-			for i := range gs.recs {
-				if gs.recs[i].lock.Load() == lm {
-					r.Holders = append(r.Holders, Goroutine{ID: gs.goid, Mode: Read})
-					break
-				}
+	w, rd := lm.tag(Write), lm.tag(Read)
+	registry.mu.Lock()
+	forEachLocked(func(gs *gstate) {
+		for i := range gs.recs {
+			switch gs.recs[i].tag.Load() {
+			case w:
+				r.Holders = append(r.Holders, Goroutine{ID: gs.goid, Mode: Write})
+				return
+			case rd:
+				r.Holders = append(r.Holders, Goroutine{ID: gs.goid, Mode: Read})
+				return
 			}
-		})
-		registry.mu.Unlock()
-	}
+		}
+	})
+	registry.mu.Unlock()
 	stacks := allStacks()
 	r.Waiter.Stack = stacks[goid]
 	key := uint64(WaitTimeout)*31 + siteHash(uintptr(unsafe.Pointer(lm)), pc)

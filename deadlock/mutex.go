@@ -40,8 +40,7 @@ func (m *Mutex) Lock() {
 	if !m.mu.TryLock() {
 		m.lockSlow(gs.goid, pc)
 	}
-	gs = push(gs, &m.meta, false, Write, pc)
-	m.meta.holder.Store(gs)
+	push(gs, &m.meta, false, Write, pc)
 }
 
 // Outlined slow path so that the uncontended path arms no timer.
@@ -69,8 +68,7 @@ func (m *Mutex) TryLock() bool {
 	if !m.mu.TryLock() {
 		return false
 	}
-	gs := push(current(curGoid()), &m.meta, false, TryWrite, pc)
-	m.meta.holder.Store(gs)
+	push(current(curGoid()), &m.meta, false, TryWrite, pc)
 	return true
 }
 
@@ -79,7 +77,8 @@ func (m *Mutex) TryLock() bool {
 // locker's held-lock record is then updated without disturbing it.
 // Unlock of an unlocked Mutex panics.
 func (m *Mutex) Unlock() {
-	if !releaseWrite(&m.meta) && m.mu.TryLock() {
+	initIdentity()
+	if !release(&m.meta, false) && m.mu.TryLock() {
 		m.mu.Unlock()
 		panic("deadlock: Unlock of unlocked Mutex")
 	}
@@ -119,8 +118,7 @@ func (rw *RWMutex) Lock() {
 	if !rw.rw.TryLock() {
 		rw.lockSlow(gs.goid, pc)
 	}
-	gs = push(gs, &rw.meta, true, Write, pc)
-	rw.meta.holder.Store(gs)
+	push(gs, &rw.meta, true, Write, pc)
 }
 
 func (rw *RWMutex) lockSlow(goid uint64, pc uintptr) {
@@ -145,15 +143,15 @@ func (rw *RWMutex) TryLock() bool {
 	if !rw.rw.TryLock() {
 		return false
 	}
-	gs := push(current(curGoid()), &rw.meta, true, TryWrite, pc)
-	rw.meta.holder.Store(gs)
+	push(current(curGoid()), &rw.meta, true, TryWrite, pc)
 	return true
 }
 
 // Unlock unlocks rw for writing. Unlock of a RWMutex not locked for
 // writing panics.
 func (rw *RWMutex) Unlock() {
-	if !releaseWrite(&rw.meta) && rw.rw.TryLock() {
+	initIdentity()
+	if !release(&rw.meta, false) && rw.rw.TryLock() {
 		rw.rw.Unlock()
 		panic("deadlock: Unlock of unlocked RWMutex")
 	}
@@ -211,7 +209,8 @@ func (rw *RWMutex) TryRLock() bool {
 // RUnlock undoes one RLock. Another goroutine than the reader may call it,
 // as with sync.RWMutex.
 func (rw *RWMutex) RUnlock() {
-	releaseRead(&rw.meta)
+	initIdentity()
+	release(&rw.meta, true)
 	rw.rw.RUnlock()
 }
 
@@ -270,7 +269,7 @@ func AssertHeld(l sync.Locker) {
 	if !ok {
 		panic("deadlock: AssertHeld of a sync.Locker that is not a deadlock.Mutex or RWMutex")
 	}
-	if _, held := holdsMe(lm); !held {
+	if !holdsMe(lm) {
 		panic("deadlock: AssertHeld: the lock is not held by this goroutine")
 	}
 }
@@ -282,7 +281,11 @@ func AssertNotHeld(l sync.Locker) {
 	if !ok {
 		panic("deadlock: AssertNotHeld of a sync.Locker that is not a deadlock.Mutex or RWMutex")
 	}
-	if _, held := holdsMe(lm); held {
+	if holdsMe(lm) {
 		panic("deadlock: AssertNotHeld: the lock is held by this goroutine")
 	}
 }
+
+// Enabled reports whether detection is compiled in: false with -tags
+// nodeadlock.
+const Enabled = true
