@@ -115,10 +115,10 @@ func removeNode(n *nodeRef) {
 	}
 	gn := &det.g.nodes[n.idx]
 	for _, adj := range [...]struct {
-		set  []int32
+		set  set
 		from bool
 	}{{gn.out, true}, {gn.rout, true}, {gn.in, false}, {gn.rin, false}} {
-		for _, j := range adj.set {
+		for j := range adj.set {
 			if adj.from {
 				delete(det.edges, [2]int32{n.idx, j})
 			} else {

@@ -33,10 +33,10 @@ type gnode struct {
 	alive   bool
 	visited bool
 	rank    int32
-	out, in []int32 // accepted edges
-	rout    []int32 // rejected edges leaving this node
-	rin     []int32 // rejected edges entering this node
-	parent  int32   // path reconstruction scratch
+	out, in set   // accepted edges
+	rout    set   // rejected edges leaving this node
+	rin     set   // rejected edges entering this node
+	parent  int32 // path reconstruction scratch
 }
 
 // newNode adds a node and returns its index.
@@ -61,19 +61,19 @@ func (g *graph) removeNode(i int32) {
 	if !n.alive {
 		return
 	}
-	for _, j := range n.out {
-		g.nodes[j].in = remove(g.nodes[j].in, i)
+	for j := range n.out {
+		delete(g.nodes[j].in, i)
 	}
-	for _, j := range n.in {
-		g.nodes[j].out = remove(g.nodes[j].out, i)
+	for j := range n.in {
+		delete(g.nodes[j].out, i)
 	}
-	for _, j := range n.rout {
-		g.nodes[j].rin = remove(g.nodes[j].rin, i)
+	for j := range n.rout {
+		delete(g.nodes[j].rin, i)
 		delete(g.rejected, [2]int32{i, j})
 		g.nrej--
 	}
-	for _, j := range n.rin {
-		g.nodes[j].rout = remove(g.nodes[j].rout, i)
+	for j := range n.rin {
+		delete(g.nodes[j].rout, i)
 		delete(g.rejected, [2]int32{j, i})
 		g.nrej--
 	}
@@ -83,7 +83,7 @@ func (g *graph) removeNode(i int32) {
 
 // hasEdge reports whether x→y was added, accepted or rejected.
 func (g *graph) hasEdge(x, y int32) bool {
-	if slices.Contains(g.nodes[x].out, y) {
+	if _, ok := g.nodes[x].out[y]; ok {
 		return true
 	}
 	_, ok := g.rejected[[2]int32{x, y}]
@@ -112,8 +112,8 @@ func (g *graph) insert(x, y int32) []int32 {
 		g.backward(x, ny.rank)
 		g.reorder()
 	}
-	nx.out = append(nx.out, y)
-	ny.in = append(ny.in, x)
+	nx.out = nx.out.add(y)
+	ny.in = ny.in.add(x)
 	if g.nrej > 0 {
 		return g.path(y, x, true)
 	}
@@ -126,8 +126,8 @@ func (g *graph) reject(x, y int32) {
 	}
 	g.rejected[[2]int32{x, y}] = struct{}{}
 	g.nrej++
-	g.nodes[x].rout = append(g.nodes[x].rout, y)
-	g.nodes[y].rin = append(g.nodes[y].rin, x)
+	g.nodes[x].rout = g.nodes[x].rout.add(y)
+	g.nodes[y].rin = g.nodes[y].rin.add(x)
 }
 
 // forward visits, from n, the nodes of rank < ub along accepted edges,
@@ -145,7 +145,7 @@ func (g *graph) forward(n int32, ub int32) bool {
 		}
 		nn.visited = true
 		g.deltaf = append(g.deltaf, n)
-		for _, w := range nn.out {
+		for w := range nn.out {
 			nw := &g.nodes[w]
 			if nw.rank == ub {
 				return true
@@ -172,7 +172,7 @@ func (g *graph) backward(n int32, lb int32) {
 		}
 		nn.visited = true
 		g.deltab = append(g.deltab, n)
-		for _, w := range nn.in {
+		for w := range nn.in {
 			nw := &g.nodes[w]
 			if !nw.visited && nw.rank > lb {
 				g.stack = append(g.stack, w)
@@ -244,11 +244,11 @@ func (g *graph) path(from, to int32, withRejected bool) []int32 {
 				g.stack = append(g.stack, w)
 			}
 		}
-		for _, w := range g.nodes[n].out {
+		for w := range g.nodes[n].out {
 			visit(w)
 		}
 		if withRejected {
-			for _, w := range g.nodes[n].rout {
+			for w := range g.nodes[n].rout {
 				visit(w)
 			}
 		}
@@ -256,11 +256,14 @@ func (g *graph) path(from, to int32, withRejected bool) []int32 {
 	return nil
 }
 
-// remove deletes the first v from s, not keeping order.
-func remove(s []int32, v int32) []int32 {
-	if i := slices.Index(s, v); i >= 0 {
-		s[i] = s[len(s)-1]
-		return s[:len(s)-1]
+// set is a set of node indexes. Maps make removing a node O(its degree)
+// even when a long-lived lock has edges to millions of short-lived ones.
+type set map[int32]struct{}
+
+func (s set) add(v int32) set {
+	if s == nil {
+		s = make(set)
 	}
+	s[v] = struct{}{}
 	return s
 }
