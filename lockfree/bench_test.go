@@ -1,0 +1,258 @@
+package lockfree
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The benchmarks move b.N items from producers to consumers through each
+// queue and a buffered channel of the same capacity, in the same run, and
+// report ns per item (ns/op, one op = one item enqueued and dequeued) and
+// items per second. Run them with several -cpu values: with 2P2C and up on
+// a 2-core machine, goroutines outnumber cores.
+//
+//	go test -run '^$' -bench . -benchtime 200ms -cpu 1,2 -count 5 ./lockfree/
+
+const benchCapacity = 1024
+
+// pcCase is one producers×consumers shape.
+type pcCase struct{ producers, consumers int }
+
+func (c pcCase) String() string {
+	return "producers=" + itoa(c.producers) + "/consumers=" + itoa(c.consumers)
+}
+
+var benchShapes = []pcCase{{1, 1}, {2, 2}, {4, 4}}
+
+// benchBlockingShapes adds a shape with many more goroutines than cores.
+var benchBlockingShapes = []pcCase{{1, 1}, {2, 2}, {4, 4}, {16, 16}}
+
+// runProducersConsumers splits b.N items among the producers and the same
+// b.N among the consumers, so every put is matched by exactly one get and
+// nobody needs a shared counter, runs them all and reports the rate.
+func runProducersConsumers(b *testing.B, c pcCase, put func(v int), get func()) {
+	b.ReportAllocs()
+	runtime.GC()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for p := range c.producers {
+		n := b.N/c.producers + boolInt(p < b.N%c.producers)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range n {
+				put(i)
+			}
+		}()
+	}
+	for k := range c.consumers {
+		n := b.N/c.consumers + boolInt(k < b.N%c.consumers)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n {
+				get()
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+}
+
+// backoff is what a caller of the Try operations does after its i-th
+// failure in a row: retry at once, yielding the processor every 16th time so
+// that the other side can run when goroutines outnumber processors. The same
+// loop drives every implementation.
+func backoff(i int) {
+	if i%16 == 15 {
+		runtime.Gosched()
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func BenchmarkQueue(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range benchShapes {
+		b.Run("mode=try/impl=hotpath/"+c.String(), func(b *testing.B) {
+			q := NewQueue[int](benchCapacity)
+			runProducersConsumers(b, c,
+				func(v int) {
+					for i := 0; !q.TryEnqueue(v); i++ {
+						backoff(i)
+					}
+				},
+				func() {
+					for i := 0; ; i++ {
+						if _, ok := q.TryDequeue(); ok {
+							return
+						}
+						backoff(i)
+					}
+				})
+		})
+		b.Run("mode=try/impl=channel/"+c.String(), func(b *testing.B) {
+			ch := make(chan int, benchCapacity)
+			runProducersConsumers(b, c,
+				func(v int) {
+					for i := 0; ; i++ {
+						select {
+						case ch <- v:
+							return
+						default:
+							backoff(i)
+						}
+					}
+				},
+				func() {
+					for i := 0; ; i++ {
+						select {
+						case <-ch:
+							return
+						default:
+							backoff(i)
+						}
+					}
+				})
+		})
+	}
+	for _, c := range benchBlockingShapes {
+		b.Run("mode=blocking/impl=hotpath/"+c.String(), func(b *testing.B) {
+			q := NewQueue[int](benchCapacity)
+			runProducersConsumers(b, c,
+				func(v int) { _ = q.Enqueue(ctx, v) },
+				func() { _, _ = q.Dequeue(ctx) })
+		})
+		b.Run("mode=blocking/impl=channel/"+c.String(), func(b *testing.B) {
+			ch := make(chan int, benchCapacity)
+			runProducersConsumers(b, c,
+				func(v int) { ch <- v },
+				func() { <-ch })
+		})
+	}
+}
+
+func BenchmarkSPSCQueue(b *testing.B) {
+	ctx := context.Background()
+	one := pcCase{1, 1}
+	b.Run("mode=try/impl=hotpath/"+one.String(), func(b *testing.B) {
+		q := NewSPSCQueue[int](benchCapacity)
+		runProducersConsumers(b, one,
+			func(v int) {
+				for i := 0; !q.TryEnqueue(v); i++ {
+					backoff(i)
+				}
+			},
+			func() {
+				for i := 0; ; i++ {
+					if _, ok := q.TryDequeue(); ok {
+						return
+					}
+					backoff(i)
+				}
+			})
+	})
+	b.Run("mode=blocking/impl=hotpath/"+one.String(), func(b *testing.B) {
+		q := NewSPSCQueue[int](benchCapacity)
+		runProducersConsumers(b, one,
+			func(v int) { _ = q.Enqueue(ctx, v) },
+			func() { _, _ = q.Dequeue(ctx) })
+	})
+	b.Run("mode=try/impl=channel/"+one.String(), func(b *testing.B) {
+		ch := make(chan int, benchCapacity)
+		runProducersConsumers(b, one,
+			func(v int) {
+				for i := 0; ; i++ {
+					select {
+					case ch <- v:
+						return
+					default:
+						backoff(i)
+					}
+				}
+			},
+			func() {
+				for i := 0; ; i++ {
+					select {
+					case <-ch:
+						return
+					default:
+						backoff(i)
+					}
+				}
+			})
+	})
+	b.Run("mode=blocking/impl=channel/"+one.String(), func(b *testing.B) {
+		ch := make(chan int, benchCapacity)
+		runProducersConsumers(b, one,
+			func(v int) { ch <- v },
+			func() { <-ch })
+	})
+}
+
+func BenchmarkUnboundedQueue(b *testing.B) {
+	ctx := context.Background()
+	for _, c := range benchBlockingShapes {
+		b.Run("mode=blocking/impl=hotpath/"+c.String(), func(b *testing.B) {
+			q := NewUnboundedQueue[int]()
+			runProducersConsumers(b, c,
+				func(v int) { q.Enqueue(v) },
+				func() { _, _ = q.Dequeue(ctx) })
+		})
+		b.Run("mode=blocking/impl=channel/"+c.String(), func(b *testing.B) {
+			ch := make(chan int, benchCapacity)
+			runProducersConsumers(b, c,
+				func(v int) { ch <- v },
+				func() { <-ch })
+		})
+	}
+}
+
+// BenchmarkStack pushes and pops in pairs from every goroutine, against a
+// slice behind a mutex.
+func BenchmarkStack(b *testing.B) {
+	b.Run("impl=hotpath", func(b *testing.B) {
+		var s Stack[int]
+		benchParallelPairs(b, func(v int) { s.Push(v) }, func() { s.TryPop() })
+	})
+	b.Run("impl=mutex+slice", func(b *testing.B) {
+		var mu sync.Mutex
+		var s []int
+		benchParallelPairs(b,
+			func(v int) { mu.Lock(); s = append(s, v); mu.Unlock() },
+			func() {
+				mu.Lock()
+				if len(s) > 0 {
+					s = s[:len(s)-1]
+				}
+				mu.Unlock()
+			})
+	})
+}
+
+func benchParallelPairs(b *testing.B, put func(int), take func()) {
+	b.ReportAllocs()
+	runtime.GC()
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			put(i)
+			take()
+			i++
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+}
