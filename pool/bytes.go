@@ -159,11 +159,7 @@ func (p *Bytes) Get(n int) []byte {
 	if uint(n) > uint(p.max) {
 		return p.getOversize(n)
 	}
-	k := 0
-	if n > p.min {
-		k = bits.Len(uint(n-1)) - p.minShift
-	}
-	c := &p.classes[k]
+	c := &p.classes[p.classIndex(n)]
 	ptr, pos := c.r.pop()
 	if ptr == nil {
 		return p.miss(c, n)
@@ -209,6 +205,14 @@ func (p *Bytes) Trim() {
 		c.cap.Store(min(c.maxCap, startCap))
 		p.release(c, 0)
 	}
+}
+
+// classIndex is the class that serves a request of n <= max bytes.
+func (p *Bytes) classIndex(n int) int {
+	if n <= p.min {
+		return 0
+	}
+	return bits.Len(uint(n-1)) - p.minShift
 }
 
 func (p *Bytes) getOversize(n int) []byte {
