@@ -292,9 +292,10 @@ func cycleReportLocked(e *edgeInfo, path []int32) pending {
 		if x.toMode.IsRead() && next.fromMode.IsRead() {
 			r.NeedsWriter = true
 		}
-		// Order-independent combination of the edges' call sites: the same
-		// cycle of sites reported from fresh lock instances is a duplicate.
-		key += siteHash(x.sites[0], x.sites[1])
+		// Order-independent combination of the edges' call sites and modes:
+		// the same cycle of sites reported from fresh lock instances (a
+		// program that creates locks per request) is a duplicate.
+		key += chainMix(siteHash(x.sites[0], x.sites[1]), uint64(x.fromMode)<<8|uint64(x.toMode), 2)
 	}
 	return pending{r, key}
 }
@@ -320,7 +321,7 @@ func reportRecursive(goid uint64, held, to heldLock) {
 	}
 	r := &Report{Kind: Recursive, Cycle: []Edge{e.edge()}}
 	r.NeedsWriter = held.mode.IsRead() && to.mode.IsRead()
-	deliver(r, uint64(Recursive)*31+siteHash(held.pc, to.pc))
+	deliver(r, uint64(Recursive)*31+chainMix(siteHash(held.pc, to.pc), uint64(held.mode)<<8|uint64(to.mode), 2))
 }
 
 // captureStack returns the current stack from the call site pc outwards.
