@@ -486,7 +486,9 @@ func (r *Reader) startCSV(f Format) error {
 		return nil
 	}
 	header, err := r.csv.Read()
+	r.line = 1
 	if err != nil {
+		r.line = 0
 		if err == io.EOF {
 			return &ParseError{Name: r.name, Line: 1, Msg: fmt.Sprintf("empty file: no header to find column %q in", col.name)}
 		}
@@ -512,9 +514,10 @@ func (r *Reader) nextCSV() (Request, error) {
 		}
 		return Request{}, r.csvErr(err)
 	}
-	line, _ := r.csv.FieldPos(0)
+	line, _ := r.csv.FieldPos(0) // a record read without error has a field
+	r.line = int64(line)
 	if r.csvCol >= len(rec) {
-		return Request{}, &ParseError{Name: r.name, Line: int64(line),
+		return Request{}, &ParseError{Name: r.name, Line: r.line,
 			Msg: fmt.Sprintf("record has %d fields, want column %d", len(rec), r.csvCol+1)}
 	}
 	field := rec[r.csvCol]
@@ -535,7 +538,7 @@ func (r *Reader) csvErr(err error) error {
 	if errors.As(err, &pe) {
 		return &ParseError{Name: r.name, Line: int64(pe.Line), Msg: fmt.Sprintf("column %d", pe.Column), Err: pe.Err}
 	}
-	line, _ := r.csv.FieldPos(0)
+	// A read error: it struck after the last record returned (r.line).
 	msg := "read"
 	if r.gz != nil {
 		msg = "gzip"
@@ -543,7 +546,7 @@ func (r *Reader) csvErr(err error) error {
 			msg = "gzip stream truncated"
 		}
 	}
-	return &ParseError{Name: r.name, Line: int64(line) + 1, Msg: msg, Err: err}
+	return &ParseError{Name: r.name, Line: r.line + 1, Msg: msg, Err: err}
 }
 
 func trimBOM(s string) string {
