@@ -79,8 +79,7 @@ type Engine[K comparable, V any] struct {
 	seed   maphash.Seed
 	ttl    int64
 	now    func() int64 // engine time in nanoseconds, always ≥ 1
-	hits   *xsync.Counter
-	misses *xsync.Counter
+	misses *xsync.Counter // hits are counted per shard: see shard.hits
 
 	// expiring becomes true when the first entry with an expiry time is
 	// stored; until then writes skip the clock and the wheel entirely.
@@ -97,6 +96,7 @@ type shard[K comparable, V any] struct {
 
 	evictions   atomic.Uint64 // written under mu, read by Stats
 	expirations atomic.Uint64 // written under mu, read by Stats
+	directHits  atomic.Uint64 // hits that bypassed the read buffer
 
 	reads readBuffer[K, V]
 	_     pad.CacheLinePad
@@ -124,7 +124,6 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		seed:   maphash.MakeSeed(),
 		ttl:    cfg.TTL,
 		now:    cfg.Now,
-		hits:   xsync.NewCounter(),
 		misses: xsync.NewCounter(),
 	}
 	base, extra := cfg.Capacity/cfg.Shards, cfg.Capacity%cfg.Shards
@@ -176,13 +175,17 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	}
 	s.mu.RUnlock()
 	if ok {
-		e.hits.Inc()
-		s.recordHit(n)
+		s.recordHit(n) // also counts the hit
 	} else {
 		e.misses.Inc()
 	}
 	return value, ok
 }
+
+// hits is the number of lookups that found a live entry in this shard: every
+// hit is offered to the read buffer, which counts what it takes and what it
+// drops, and the rest are counted on their slower paths.
+func (s *shard[K, V]) hits() uint64 { return s.reads.recorded() + s.directHits.Load() }
 
 // recordHit hands a hit to the policy through the read buffer.
 func (s *shard[K, V]) recordHit(n *node.Node[K, V]) {
@@ -195,6 +198,7 @@ func (s *shard[K, V]) recordHit(n *node.Node[K, V]) {
 }
 
 func (s *shard[K, V]) drainFull(n *node.Node[K, V]) {
+	s.directHits.Add(1)
 	if !s.mu.TryLock() {
 		return
 	}
@@ -241,6 +245,8 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	if n := s.liveLocked(e, key, now); n != nil {
 		actual, loaded = n.Value, true
 		s.policy.Access(n)
+		s.directHits.Add(1)
+		e.misses.Dec() // Load counted a miss, but the entry arrived meanwhile
 	} else {
 		e.insertLocked(s, key, value, now, e.ttl)
 		actual = value
@@ -396,8 +402,9 @@ type Counters struct {
 
 // Counters sums the statistics of every shard.
 func (e *Engine[K, V]) Counters() Counters {
-	c := Counters{Hits: uint64(e.hits.Value()), Misses: uint64(e.misses.Value())}
+	c := Counters{Misses: uint64(e.misses.Value())}
 	for i := range e.shards {
+		c.Hits += e.shards[i].hits()
 		c.Evictions += e.shards[i].evictions.Load()
 		c.Expirations += e.shards[i].expirations.Load()
 	}

@@ -24,11 +24,16 @@ type readBuffer[K comparable, V any] struct {
 	tail  atomic.Uint64 // next slot to fill; claimed by readers with one CAS
 	_     [pad.CacheLineSize - 8]byte
 	slots [readBufferSize]atomic.Pointer[node.Node[K, V]]
+
+	// lost counts records dropped because their CAS lost a race; with tail
+	// it makes the shard's hit count (see shard.hits), so counting hits costs
+	// readers no atomic operation of its own.
+	lost atomic.Uint64
 }
 
 // add records a hit on n. It reports false when the buffer is full, in which
 // case nothing was recorded and the caller should drain. A lost CAS race
-// drops the record and reports true.
+// drops the record (counting it in lost) and reports true.
 func (b *readBuffer[K, V]) add(n *node.Node[K, V]) bool {
 	t := b.tail.Load()
 	if t-b.head.Load() >= readBufferSize {
@@ -36,9 +41,15 @@ func (b *readBuffer[K, V]) add(n *node.Node[K, V]) bool {
 	}
 	if b.tail.CompareAndSwap(t, t+1) {
 		b.slots[t&(readBufferSize-1)].Store(n)
+	} else {
+		b.lost.Add(1)
 	}
 	return true
 }
+
+// recorded returns how many hits add has seen: those that claimed a slot
+// (tail only grows) and those that lost the race for one.
+func (b *readBuffer[K, V]) recorded() uint64 { return b.tail.Load() + b.lost.Load() }
 
 // drainLocked hands every recorded hit, oldest first, to access. The caller
 // holds the shard's write lock. It stops early at a slot whose reader has
