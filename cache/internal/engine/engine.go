@@ -78,7 +78,7 @@ type Engine[K comparable, V any] struct {
 	mask   uint64
 	seed   maphash.Seed
 	ttl    int64
-	now    func() int64 // engine time in nanoseconds, always ≥ 1
+	now    func() int64   // engine time in nanoseconds, always ≥ 1
 	misses *xsync.Counter // hits are counted per shard: see shard.hits
 
 	// expiring becomes true when the first entry with an expiry time is
