@@ -52,9 +52,13 @@ func curGoid() uint64 {
 	return slowGoid()
 }
 
+// stackBufs holds slowGoid's buffers: runtime.Stack makes a local one escape.
+var stackBufs = sync.Pool{New: func() any { return new([64]byte) }}
+
 // slowGoid parses the id out of runtime.Stack's first line.
 func slowGoid() uint64 {
-	var buf [64]byte
+	buf := stackBufs.Get().(*[64]byte)
+	defer stackBufs.Put(buf)
 	n := runtime.Stack(buf[:], false)
 	b := buf[:n]
 	const prefix = "goroutine "
