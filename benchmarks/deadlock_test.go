@@ -18,7 +18,6 @@ import (
 //
 //	cd benchmarks && go test -run '^$' -bench 'Deadlock' -benchtime 200ms -cpu 1,2 -count 5 .
 
-
 type lockImpl struct {
 	name  string
 	setup func() // sets the library's global options
@@ -90,29 +89,22 @@ func BenchmarkDeadlockParallel(b *testing.B) {
 	}
 }
 
+type readLocker interface {
+	RLock()
+	RUnlock()
+}
+
 // BenchmarkDeadlockRWMutex: RLock+RUnlock, one goroutine, uncontended.
 func BenchmarkDeadlockRWMutex(b *testing.B) {
 	defer func() { godeadlock.Opts.DeadlockTimeout = 30 * time.Second }()
 	impls := []struct {
 		name  string
 		setup func()
-		make  func() interface {
-			RLock()
-			RUnlock()
-		}
+		make  func() readLocker
 	}{
-		{"hotpath", func() {}, func() interface {
-			RLock()
-			RUnlock()
-		} { return new(deadlock.RWMutex) }},
-		{"go-deadlock", func() { godeadlock.Opts.DeadlockTimeout = 30 * time.Second }, func() interface {
-			RLock()
-			RUnlock()
-		} { return new(godeadlock.RWMutex) }},
-		{"sync", func() {}, func() interface {
-			RLock()
-			RUnlock()
-		} { return new(sync.RWMutex) }},
+		{"hotpath", func() {}, func() readLocker { return new(deadlock.RWMutex) }},
+		{"go-deadlock", func() { godeadlock.Opts.DeadlockTimeout = 30 * time.Second }, func() readLocker { return new(godeadlock.RWMutex) }},
+		{"sync", func() {}, func() readLocker { return new(sync.RWMutex) }},
 	}
 	for _, impl := range impls {
 		b.Run(fmt.Sprintf("impl=%s/op=RLock", impl.name), func(b *testing.B) {
