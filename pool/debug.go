@@ -85,6 +85,9 @@ func leaks(f *freeList, t *tracker) []Leak {
 	return out
 }
 
+//go:noinline
+func panicDoublePut(kind string, i int) { panic(doublePutMessage(kind, i, nil)) }
+
 // doublePutMessage names block i of kind and, in debug mode, where it was
 // returned and handed out before.
 func doublePutMessage(kind string, i int, t *tracker) string {

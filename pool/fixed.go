@@ -117,13 +117,13 @@ func (p *Fixed[T]) Put(v *T) {
 		return
 	}
 	if !p.fl.checkOut(i) {
-		panic(doublePutMessage("Fixed", i, nil))
+		panicDoublePut("Fixed", i)
 	}
 	if p.reset != nil {
 		p.reset(v)
 	}
 	if !p.fl.put(i) {
-		panic(doublePutMessage("Fixed", i, nil))
+		panicDoublePut("Fixed", i)
 	}
 }
 
@@ -135,9 +135,10 @@ func (p *Fixed[T]) Stats() Stats { return p.fl.stats() }
 func (p *Fixed[T]) Leaks() []Leak { return leaks(&p.fl, p.dbg) }
 
 func (p *Fixed[T]) index(v *T) int {
-	off := uintptr(unsafe.Pointer(v)) - p.base
+	addr := uintptr(unsafe.Pointer(v))
+	off := addr - p.base
 	if off >= p.total {
-		p.panicForeign(v)
+		panicForeignPointer(addr)
 	}
 	var i uintptr
 	if p.shift >= 0 {
@@ -146,17 +147,23 @@ func (p *Fixed[T]) index(v *T) int {
 		i = off / p.size
 	}
 	if off != i*p.size {
-		panic(fmt.Sprintf("pool: Fixed.Put of a pointer %d bytes into value %d (a pointer to a field?); "+
-			"Put the pointer Get returned", off-i*p.size, i))
+		panicInterior(int(off-i*p.size), int(i))
 	}
 	return int(i)
 }
 
-func (p *Fixed[T]) panicForeign(v *T) {
-	if v == nil {
+//go:noinline
+func panicForeignPointer(addr uintptr) {
+	if addr == 0 {
 		panic("pool: Fixed.Put of a nil pointer")
 	}
-	panic(fmt.Sprintf("pool: Fixed.Put of a foreign pointer: %p is not a value of this pool", v))
+	panic(fmt.Sprintf("pool: Fixed.Put of a foreign pointer: %#x is not a value of this pool", addr))
+}
+
+//go:noinline
+func panicInterior(into, i int) {
+	panic(fmt.Sprintf("pool: Fixed.Put of a pointer %d bytes into value %d (a pointer to a field?); "+
+		"Put the pointer Get returned", into, i))
 }
 
 func (p *Fixed[T]) bytesOf(i int) []byte {

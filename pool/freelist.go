@@ -22,17 +22,22 @@ const (
 	tagOne   = 1 << tagShift
 )
 
-// The state word of a block: outBit while the block is out; while it is
-// free, its depth in its stripe's stack (1 at the bottom) above the index of
-// the block below it plus one (0: bottom). The depth of the top block is the
-// stripe's free count, so Stats reads in-use in O(stripes).
+// The state word of a block: outBit while the block is out; the block's
+// own stripe, which it always returns to; and, while it is free, its depth
+// in its stripe's stack (1 at the bottom) above the index of the block below
+// it plus one (0: bottom). The depth of the top block is the stripe's free
+// count, so Stats reads in-use in O(stripes).
 const (
-	outBit     = 1 << 63
-	depthShift = idxBits
+	outBit      = 1 << 63
+	depthShift  = idxBits
+	stripeShift = 2 * idxBits
+	stripeMask  = maxStripes - 1
 )
 
 func linkOf(st uint64) uint64  { return st & idxMask }
 func depthOf(st uint64) uint64 { return st >> depthShift & idxMask }
+
+func stripeOf(st uint64) uint64 { return st >> stripeShift & stripeMask }
 
 // stripe is one tagged stack of free block indices. Each lives on its own
 // cache lines so that goroutines on different stripes do not slow each other.
@@ -81,7 +86,7 @@ func (f *freeList) init(n, stripes int) {
 		var top uint64 // index+1 of the block below
 		for i := hi - 1; i >= lo; i-- {
 			depth := uint64(hi - i)
-			f.state[i].Store(depth<<depthShift | top)
+			f.state[i].Store(uint64(s)<<stripeShift | depth<<depthShift | top)
 			top = uint64(i) + 1
 		}
 		f.stripes[s].head.Store(top)
@@ -225,14 +230,21 @@ func (f *freeList) noteHighWater(n int64) {
 // it would be a double Put.
 func (f *freeList) checkOut(i int) bool { return f.state[i].Load()&outBit != 0 }
 
-// put returns block i to the calling goroutine's stripe. It reports false,
-// changing nothing, if i is not out (a double Put).
+// put returns block i to its own stripe. It reports false, changing
+// nothing, if i is not out (a double Put).
+//
+// A block always goes back to the stripe it was placed on, not to the
+// putter's: a goroutine that takes and returns blocks keeps finding them on
+// its own stripe, and blocks handed from a producer goroutine to a consumer
+// that returns them flow back to the producer instead of piling up on the
+// consumer's stripe.
 func (f *freeList) put(i int) bool {
 	st := f.state[i].Load()
 	if st&outBit == 0 {
 		return false
 	}
-	s := &f.stripes[f.home()]
+	home := stripeOf(st)
+	s := &f.stripes[home]
 	claimed := false
 	for {
 		h := s.head.Load()
@@ -241,7 +253,7 @@ func (f *freeList) put(i int) bool {
 		if top != 0 {
 			depth += depthOf(f.state[top-1].Load())
 		}
-		ns := depth<<depthShift | top
+		ns := home<<stripeShift | depth<<depthShift | top
 		if !claimed {
 			// The CAS from the out state is what makes two racing Puts
 			// of one block fail one of them.
@@ -257,7 +269,9 @@ func (f *freeList) put(i int) bool {
 			if nh < tagOne {
 				s.wraps.Add(1)
 			}
-			f.waiters.NotifyOne()
+			if f.waiters.Waiting() != 0 {
+				f.waiters.NotifyOne()
+			}
 			return true
 		}
 	}

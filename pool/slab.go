@@ -116,13 +116,28 @@ func (s *Slab) Acquire(ctx context.Context) ([]byte, error) {
 // nothing, if b is nil, does not start at a block of this Slab, has a
 // capacity other than [Slab.BlockSize], or is already in the pool.
 func (s *Slab) Put(b []byte) {
-	i := s.index(b)
+	// The address check is written out here, not called, so that Put is
+	// one call into the free list.
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	off := p - s.base
+	if off >= s.total {
+		panicForeignSlice(p)
+	}
+	var i uintptr
+	if s.shift >= 0 {
+		i = off >> s.shift
+	} else {
+		i = off / uintptr(s.size)
+	}
+	if off != i*uintptr(s.size) || cap(b) != s.size {
+		s.panicShape(cap(b), int(i), int(off-i*uintptr(s.size)))
+	}
 	if s.dbg != nil {
-		s.debugPut(i)
+		s.debugPut(int(i))
 		return
 	}
-	if !s.fl.put(i) {
-		panic(doublePutMessage("Slab", i, nil))
+	if !s.fl.put(int(i)) {
+		panicDoublePut("Slab", int(i))
 	}
 }
 
@@ -139,38 +154,25 @@ func (s *Slab) block(i int) []byte {
 	return unsafe.Slice((*byte)(p), s.size)
 }
 
-// index maps a slice back to its block, or panics naming the mistake.
-func (s *Slab) index(b []byte) int {
-	off := uintptr(unsafe.Pointer(unsafe.SliceData(b))) - s.base
-	if off >= s.total {
-		s.panicForeign(b)
-	}
-	var i uintptr
-	if s.shift >= 0 {
-		i = off >> s.shift
-	} else {
-		i = off / uintptr(s.size)
-	}
-	if off != i*uintptr(s.size) || cap(b) != s.size {
-		s.panicShape(b, int(i), int(off-i*uintptr(s.size)))
-	}
-	return int(i)
-}
-
-func (s *Slab) panicForeign(b []byte) {
-	if unsafe.SliceData(b) == nil {
+// The panics are outlined, and take addresses as integers, so that Put
+// stays small and its argument does not escape.
+//
+//go:noinline
+func panicForeignSlice(p uintptr) {
+	if p == 0 {
 		panic("pool: Slab.Put of a nil slice")
 	}
-	panic(fmt.Sprintf("pool: Slab.Put of a foreign slice: %p is not in this Slab's region", unsafe.SliceData(b)))
+	panic(fmt.Sprintf("pool: Slab.Put of a foreign slice: %#x is not in this Slab's region", p))
 }
 
-func (s *Slab) panicShape(b []byte, i, into int) {
+//go:noinline
+func (s *Slab) panicShape(capacity, i, into int) {
 	if into != 0 {
 		panic(fmt.Sprintf("pool: Slab.Put of a slice that starts %d bytes into block %d: "+
 			"a block re-sliced from the front cannot be returned; Put the slice Get returned", into, i))
 	}
 	panic(fmt.Sprintf("pool: Slab.Put of a wrongly sized slice: cap %d, block size %d (block %d); "+
-		"Put the slice Get returned, re-sliced only as b[:n]", cap(b), s.size, i))
+		"Put the slice Get returned, re-sliced only as b[:n]", capacity, s.size, i))
 }
 
 func (s *Slab) debugGet(i int) {
