@@ -48,6 +48,12 @@ func ceilPow2(n int) int {
 	return 1 << bits.Len(uint(n-1))
 }
 
+// errNotCreated is the panic message for a queue used as a zero value, which
+// has no ring to put items in.
+func errNotCreated(typ, constructor string) string {
+	return "lockfree: " + typ + " used without " + constructor + "; its zero value is not ready to use"
+}
+
 // noCopy lets go vet's copylocks check catch a copied queue or stack.
 type noCopy struct{}
 

@@ -1,6 +1,7 @@
 package lockfree
 
 import (
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -116,5 +117,26 @@ func TestNewQueue_PanicsOnCapacityBelowOne(t *testing.T) {
 				f()
 			}()
 		}
+	}
+}
+
+func TestQueues_ZeroValuePanicsNamingTheConstructor(t *testing.T) {
+	for name, f := range map[string]func(){
+		"Queue.TryEnqueue":          func() { var q Queue[int]; q.TryEnqueue(1) },
+		"Queue.TryDequeue":          func() { var q Queue[int]; q.TryDequeue() },
+		"SPSCQueue.TryEnqueue":      func() { var q SPSCQueue[int]; q.TryEnqueue(1) },
+		"SPSCQueue.TryDequeue":      func() { var q SPSCQueue[int]; q.TryDequeue() },
+		"UnboundedQueue.Enqueue":    func() { var q UnboundedQueue[int]; q.Enqueue(1) },
+		"UnboundedQueue.TryDequeue": func() { var q UnboundedQueue[int]; q.TryDequeue() },
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.HasPrefix(msg, "lockfree: ") || !strings.Contains(msg, "without New") {
+					t.Errorf("%s on a zero value panicked with %q, want a lockfree: message naming the constructor", name, msg)
+				}
+			}()
+			f()
+		}()
 	}
 }

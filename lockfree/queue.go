@@ -234,6 +234,9 @@ func (q *Queue[T]) Cap() int { return len(q.slots) }
 // when slot t's seq is 2t, that is, when the consumer of ticket t-Cap() has
 // released the slot, so tail never gets more than Cap() ahead of head.
 func (q *Queue[T]) tryEnqueue(v T) bool {
+	if q.slots == nil {
+		panic(errNotCreated("Queue", "NewQueue"))
+	}
 	var w peerWait
 	for {
 		t := q.tail.Load()
@@ -268,6 +271,9 @@ func (q *Queue[T]) tryEnqueue(v T) bool {
 
 // tryDequeue is TryDequeue without the wake-up.
 func (q *Queue[T]) tryDequeue() (T, bool) {
+	if q.slots == nil {
+		panic(errNotCreated("Queue", "NewQueue"))
+	}
 	var w peerWait
 	for {
 		h := q.head.Load()

@@ -77,6 +77,9 @@ func NewSPSCQueue[T any](capacity int) *SPSCQueue[T] {
 // full: at the instant it read the consumer's index, Cap() items were in the
 // queue. Only the producer may call it.
 func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
+	if q.slots == nil {
+		panic(errNotCreated("SPSCQueue", "NewSPSCQueue"))
+	}
 	t := q.ptail
 	if t-q.cachedHead > q.mask {
 		q.cachedHead = q.head.Load()
@@ -96,6 +99,9 @@ func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
 // producer's index, every enqueued item had been dequeued. Only the consumer
 // may call it.
 func (q *SPSCQueue[T]) TryDequeue() (T, bool) {
+	if q.slots == nil {
+		panic(errNotCreated("SPSCQueue", "NewSPSCQueue"))
+	}
 	h := q.chead
 	var zero T
 	if h == q.cachedTail {

@@ -106,6 +106,9 @@ func (q *UnboundedQueue[T]) Enqueue(v T) {
 }
 
 func (q *UnboundedQueue[T]) enqueue(v T) {
+	if q.segSlots == 0 {
+		panic(errNotCreated("UnboundedQueue", "NewUnboundedQueue"))
+	}
 	var spare *segment[T] // a segment allocated for a CAS that lost, reused
 	for {
 		seg := q.tail.Load()
@@ -143,6 +146,9 @@ func (q *UnboundedQueue[T]) enqueue(v T) {
 // TryDequeue removes and returns the oldest item and true, or returns the
 // zero T and false if the queue is empty.
 func (q *UnboundedQueue[T]) TryDequeue() (T, bool) {
+	if q.segSlots == 0 {
+		panic(errNotCreated("UnboundedQueue", "NewUnboundedQueue"))
+	}
 	var zero T
 	for {
 		seg := q.head.Load()
