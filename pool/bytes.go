@@ -54,7 +54,7 @@ type BytesOptions struct {
 // Each class keeps at most a cap of idle buffers, so a burst does not pin
 // memory forever, and tunes that cap from its own hit and miss counts: a
 // window in which Gets missed while Puts had to drop buffers for lack of
-// room doubles the cap, and a window of [tuneWindow] Gets without a miss
+// room doubles the cap, and a window of 1024 Gets without a miss
 // lowers the cap by half the smallest idle count seen in it (the buffers
 // that were never needed), releasing them. Because a cap that is too small
 // always shows as misses together with drops, the cap cannot settle below

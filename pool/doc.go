@@ -25,11 +25,31 @@
 // state word. The stack's head packs the top index with a 40-bit
 // modification tag into one 64-bit word, so a Get that read a stale head
 // fails its compare-and-swap instead of handing a block to two owners (the
-// ABA problem of untagged index stacks). To keep goroutines on different
-// cores off one another's cache lines the free blocks are spread over a
-// small power-of-two number of such stacks (stripes); each goroutine starts
-// at a stripe chosen from the address of its own stack, and looks at the
-// others only when its own is empty. A Get reports "empty" only after two
-// passes over the stripes saw every one empty and unchanged, so false means
-// that at one instant during the call every block was out.
+// ABA problem of untagged index stacks). A block's state word says whether
+// it is out; Put moves it from out to free with a compare-and-swap, so of
+// two Puts of one block, even racing ones, exactly one succeeds and the
+// other panics.
+//
+// To keep goroutines on different cores off one another's cache lines the
+// blocks are spread over a small power-of-two number of such stacks
+// (stripes), each on its own cache lines. A Get starts at a stripe chosen
+// from the address of the calling goroutine's stack (different goroutines
+// run on different stacks; no runtime internals are involved) and visits
+// the others only when its own is empty; a Put returns a block to the
+// stripe it belongs to. A Get reports "empty" only after two passes over
+// the stripes saw every one empty and unchanged, so false means that at one
+// instant during the call every block was out.
+//
+// # Debugging
+//
+// With [Options].Debug, and with [BytesOptions].Debug, a pool records the
+// stack of every Get; Leaks lists the blocks still out with those stacks;
+// a double Put panics naming the stacks of the earlier Put and Get; and
+// returned blocks are poisoned ([PoisonByte], or a checksum for [Fixed]),
+// so that reading a block after Put shows garbage and writing it is caught,
+// naming the block and the stack of its Put, at the block's next Get.
+//
+// The build tag poolhooks makes the free list yield inside its critical
+// window, so that the stress tests provoke the interleavings the tag guards
+// against; it is for this package's tests only.
 package pool

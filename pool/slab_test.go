@@ -384,3 +384,25 @@ func TestStripe_IsPaddedToTwoCacheLines(t *testing.T) {
 		t.Errorf("head at offset %d; want 64", off)
 	}
 }
+
+// The head's 40-bit tag wraps; Stats counts the wraps so Gets and Puts stay
+// exact across it.
+func TestSlab_StatsSurviveTheTagWrapping(t *testing.T) {
+	s := newSlab(t, 8, 4, Options{Stripes: 1})
+	const t0 = 1<<40 - 4 // 4 operations before the wrap
+	st := &s.fl.stripes[0]
+	st.head.Store(st.head.Load() | t0<<tagShift)
+	for range 5 {
+		b, _ := s.Get()
+		c, _ := s.Get()
+		s.Put(b)
+		s.Put(c)
+	}
+	if w := st.wraps.Load(); w != 1 {
+		t.Fatalf("wraps = %d; want 1", w)
+	}
+	got := s.Stats()
+	if got.Gets-t0/2 != 10 || got.Puts-t0/2 != 10 || got.InUse != 0 {
+		t.Errorf("Stats = %+v; want 10 Gets and Puts beyond the artificial %d", got, uint64(t0/2))
+	}
+}
