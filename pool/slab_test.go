@@ -406,3 +406,39 @@ func TestSlab_StatsSurviveTheTagWrapping(t *testing.T) {
 		t.Errorf("Stats = %+v; want 10 Gets and Puts beyond the artificial %d", got, uint64(t0/2))
 	}
 }
+
+// A waiting Acquire parks: its goroutine sits in a select (on the wake-up
+// channel and ctx.Done) instead of spinning or yielding in a loop.
+func TestSlab_IdleAcquireParks(t *testing.T) {
+	s := newSlab(t, 16, 1, Options{})
+	b, _ := s.Get()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := s.Acquire(ctx)
+		done <- err
+	}()
+	for s.fl.waiters.Waiting() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	parked := false
+	for _, g := range strings.Split(stacks, "\n\n") {
+		if strings.Contains(g, "(*Slab).Acquire") {
+			parked = strings.Contains(g, "[select") || strings.Contains(g, "[chan receive")
+			if !parked {
+				t.Errorf("the waiting goroutine is not parked:\n%s", g)
+			}
+		}
+	}
+	if !parked {
+		t.Error("no goroutine parked in Acquire found")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Acquire = %v; want Canceled", err)
+	}
+	s.Put(b)
+}
