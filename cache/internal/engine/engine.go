@@ -35,8 +35,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/puzpuzpuz/xsync/v3"
-
 	"github.com/hotpath/hotpath/cache/internal/node"
 	"github.com/hotpath/hotpath/cache/internal/wheel"
 	"github.com/hotpath/hotpath/internal/pad"
@@ -78,8 +76,7 @@ type Engine[K comparable, V any] struct {
 	mask   uint64
 	seed   maphash.Seed
 	ttl    int64
-	now    func() int64   // engine time in nanoseconds, always ≥ 1
-	misses *xsync.Counter // hits are counted per shard: see shard.hits
+	now    func() int64 // engine time in nanoseconds, always ≥ 1
 
 	// expiring becomes true when the first entry with an expiry time is
 	// stored; until then writes skip the clock and the wheel entirely.
@@ -97,6 +94,7 @@ type shard[K comparable, V any] struct {
 	evictions   atomic.Uint64 // written under mu, read by Stats
 	expirations atomic.Uint64 // written under mu, read by Stats
 	directHits  atomic.Uint64 // hits that bypassed the read buffer
+	misses      atomic.Uint64 // per shard, so the shards stripe the count
 
 	reads readBuffer[K, V]
 	_     pad.CacheLinePad
@@ -124,7 +122,6 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		seed:   maphash.MakeSeed(),
 		ttl:    cfg.TTL,
 		now:    cfg.Now,
-		misses: xsync.NewCounter(),
 	}
 	base, extra := cfg.Capacity/cfg.Shards, cfg.Capacity%cfg.Shards
 	for i := range e.shards {
@@ -177,7 +174,7 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	if ok {
 		s.recordHit(n) // also counts the hit
 	} else {
-		e.misses.Inc()
+		s.misses.Add(1)
 	}
 	return value, ok
 }
@@ -246,7 +243,7 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 		actual, loaded = n.Value, true
 		s.policy.Access(n)
 		s.directHits.Add(1)
-		e.misses.Dec() // Load counted a miss, but the entry arrived meanwhile
+		s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile
 	} else {
 		e.insertLocked(s, key, value, now, e.ttl)
 		actual = value
@@ -402,9 +399,10 @@ type Counters struct {
 
 // Counters sums the statistics of every shard.
 func (e *Engine[K, V]) Counters() Counters {
-	c := Counters{Misses: uint64(e.misses.Value())}
+	var c Counters
 	for i := range e.shards {
 		c.Hits += e.shards[i].hits()
+		c.Misses += e.shards[i].misses.Load()
 		c.Evictions += e.shards[i].evictions.Load()
 		c.Expirations += e.shards[i].expirations.Load()
 	}
