@@ -33,7 +33,6 @@ import (
 	"time"
 
 	"github.com/hotpath/hotpath/cache/internal/engine"
-	"github.com/hotpath/hotpath/cache/internal/lru"
 )
 
 // Cache is a bounded concurrent map from K to V. Create one with [New] or
@@ -71,13 +70,11 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		bg:    &reclaimer{},
 	}
 	c.eng = engine.New(engine.Config[K, V]{
-		Capacity: opts.Capacity,
-		Shards:   shards,
-		TTL:      int64(opts.TTL),
-		Now:      engineClock(opts.Clock),
-		NewPolicy: func(int) engine.Policy[K, V] {
-			return lru.New[K, V]()
-		},
+		Capacity:  opts.Capacity,
+		Shards:    shards,
+		TTL:       int64(opts.TTL),
+		Now:       engineClock(opts.Clock),
+		NewPolicy: newPolicy[K, V](opts.Policy),
 	})
 	if opts.TTL > 0 {
 		startReclaimer(c)

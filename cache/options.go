@@ -10,33 +10,6 @@ import (
 // rejects, so callers can test for it with errors.Is.
 var ErrInvalidOptions = errors.New("cache: invalid options")
 
-// Policy chooses which entry a full cache evicts.
-type Policy int
-
-const (
-	// WTinyLFU is adaptive window TinyLFU, the policy with the best hit
-	// ratio on real traces. It is the default.
-	WTinyLFU Policy = iota
-	// LRU evicts the least recently used entry of the key's shard, exactly.
-	LRU
-	// LFU evicts the least frequently used entry of the key's shard, with
-	// aging.
-	LFU
-)
-
-// String returns the policy's name.
-func (p Policy) String() string {
-	switch p {
-	case WTinyLFU:
-		return "WTinyLFU"
-	case LRU:
-		return "LRU"
-	case LFU:
-		return "LFU"
-	}
-	return fmt.Sprintf("Policy(%d)", int(p))
-}
-
 // Clock tells the cache the time. Inject one to test expiry without
 // sleeping; the default is the system's monotonic clock.
 type Clock interface {
@@ -83,12 +56,5 @@ func (o *Options[K, V]) validate() error {
 	if o.TTL < 0 {
 		return fmt.Errorf("%w: TTL must be >= 0, got %v", ErrInvalidOptions, o.TTL)
 	}
-	switch o.Policy {
-	case LRU:
-	case WTinyLFU, LFU:
-		return fmt.Errorf("%w: policy %v is not available yet; use LRU", ErrInvalidOptions, o.Policy)
-	default:
-		return fmt.Errorf("%w: unknown policy %v", ErrInvalidOptions, o.Policy)
-	}
-	return nil
+	return o.Policy.validate()
 }

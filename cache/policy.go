@@ -1,0 +1,51 @@
+package cache
+
+import (
+	"fmt"
+
+	"github.com/hotpath/hotpath/cache/internal/engine"
+	"github.com/hotpath/hotpath/cache/internal/lru"
+)
+
+// Policy chooses which entry a full cache evicts.
+type Policy int
+
+const (
+	// WTinyLFU is adaptive window TinyLFU, the policy with the best hit
+	// ratio on real traces. It is the default.
+	WTinyLFU Policy = iota
+	// LRU evicts the least recently used entry of the key's shard, exactly.
+	LRU
+	// LFU evicts the least frequently used entry of the key's shard, with
+	// aging.
+	LFU
+)
+
+// String returns the policy's name.
+func (p Policy) String() string {
+	switch p {
+	case WTinyLFU:
+		return "WTinyLFU"
+	case LRU:
+		return "LRU"
+	case LFU:
+		return "LFU"
+	}
+	return fmt.Sprintf("Policy(%d)", int(p))
+}
+
+// validate reports a policy New cannot build.
+func (p Policy) validate() error {
+	switch p {
+	case LRU:
+		return nil
+	case WTinyLFU, LFU:
+		return fmt.Errorf("%w: policy %v is not available yet; use LRU", ErrInvalidOptions, p)
+	}
+	return fmt.Errorf("%w: unknown policy %v", ErrInvalidOptions, p)
+}
+
+// newPolicy returns a constructor of p for the engine's shards.
+func newPolicy[K comparable, V any](p Policy) func(capacity int) engine.Policy[K, V] {
+	return func(int) engine.Policy[K, V] { return lru.New[K, V]() }
+}
