@@ -46,6 +46,6 @@ func (p Policy) validate() error {
 }
 
 // newPolicy returns a constructor of p for the engine's shards.
-func newPolicy[K comparable, V any](p Policy) func(capacity int) engine.Policy[K, V] {
-	return func(int) engine.Policy[K, V] { return lru.New[K, V]() }
+func newPolicy[K comparable, V any](p Policy) func(capacity int, hash func(K) uint64) engine.Policy[K, V] {
+	return func(int, func(K) uint64) engine.Policy[K, V] { return lru.New[K, V]() }
 }

@@ -67,7 +67,9 @@ type Config[K comparable, V any] struct {
 	Shards    int   // a power of two ≥ 1
 	TTL       int64 // nanoseconds; 0: no default expiry
 	Now       func() int64
-	NewPolicy func(capacity int) Policy[K, V]
+	// NewPolicy builds one shard's policy for its capacity; hash is the
+	// engine's seeded key hash, for policies that keep frequency sketches.
+	NewPolicy func(capacity int, hash func(K) uint64) Policy[K, V]
 }
 
 // Engine is the sharded cache.
@@ -131,7 +133,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 			s.cap++
 		}
 		s.m = make(map[K]*node.Node[K, V], min(s.cap, 1024))
-		s.policy = cfg.NewPolicy(int(s.cap))
+		s.policy = cfg.NewPolicy(int(s.cap), e.hash)
 	}
 	if cfg.TTL > 0 {
 		e.expiring.Store(true)
@@ -148,8 +150,12 @@ func (e *Engine[K, V]) shardFor(key K) *shard[K, V] {
 	if e.mask == 0 {
 		return &e.shards[0]
 	}
-	return &e.shards[maphash.Comparable(e.seed, key)&e.mask]
+	return &e.shards[e.hash(key)&e.mask]
 }
+
+// hash is the engine's seeded hash of a key: seeded, so that keys crafted to
+// collide cannot be chosen in advance.
+func (e *Engine[K, V]) hash(key K) uint64 { return maphash.Comparable(e.seed, key) }
 
 // expireAt is the expiry time of an entry written now with ttl; 0 if none.
 func (e *Engine[K, V]) expireAt(now, ttl int64) int64 {
