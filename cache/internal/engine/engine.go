@@ -63,10 +63,10 @@ type Policy[K comparable, V any] interface {
 
 // Config configures an Engine. The facade validates it.
 type Config[K comparable, V any] struct {
-	Capacity  int
-	Shards    int   // a power of two ≥ 1
-	TTL       int64 // nanoseconds; 0: no default expiry
-	Now       func() int64
+	Capacity int
+	Shards   int   // a power of two ≥ 1
+	TTL      int64 // nanoseconds; 0: no default expiry
+	Now      func() int64
 	// NewPolicy builds one shard's policy for its capacity; hash is the
 	// engine's seeded key hash, for policies that keep frequency sketches.
 	NewPolicy func(capacity int, hash func(K) uint64) Policy[K, V]
