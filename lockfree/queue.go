@@ -115,7 +115,9 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 	if !q.tryEnqueue(v) {
 		return false
 	}
-	q.notEmpty.NotifyOne()
+	if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
+		q.notEmpty.NotifyOne()
+	}
 	return true
 }
 
@@ -134,7 +136,9 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 func (q *Queue[T]) TryDequeue() (T, bool) {
 	v, ok := q.tryDequeue()
 	if ok {
-		q.notFull.NotifyOne()
+		if q.notFull.Waiting() != 0 { // inlined check: no call while nobody waits
+			q.notFull.NotifyOne()
+		}
 	}
 	return v, ok
 }

@@ -90,7 +90,9 @@ func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
 	q.slots[t&q.mask] = v
 	q.ptail = t + 1
 	q.tail.Store(t + 1)
-	q.notEmpty.NotifyOne()
+	if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
+		q.notEmpty.NotifyOne()
+	}
 	return true
 }
 
@@ -115,7 +117,9 @@ func (q *SPSCQueue[T]) TryDequeue() (T, bool) {
 	*s = zero // let the GC have what v points to
 	q.chead = h + 1
 	q.head.Store(h + 1)
-	q.notFull.NotifyOne()
+	if q.notFull.Waiting() != 0 { // inlined check: no call while nobody waits
+		q.notFull.NotifyOne()
+	}
 	return v, true
 }
 

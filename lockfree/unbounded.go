@@ -102,7 +102,9 @@ func (q *UnboundedQueue[T]) newSegment() *segment[T] {
 // Enqueue appends v to the queue. It never blocks.
 func (q *UnboundedQueue[T]) Enqueue(v T) {
 	q.enqueue(v)
-	q.notEmpty.NotifyOne()
+	if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
+		q.notEmpty.NotifyOne()
+	}
 }
 
 func (q *UnboundedQueue[T]) enqueue(v T) {
