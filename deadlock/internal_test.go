@@ -198,3 +198,30 @@ func TestLockMeta_IsFirstField(t *testing.T) {
 		t.Fatal("lockMeta must be the first field: report addresses are the lock's")
 	}
 }
+
+var globalA, globalB Mutex
+
+// Package-level locks (not heap objects) and locks embedded at an offset in
+// a struct are nodes like any other.
+func TestNodes_GlobalAndEmbeddedLocks(t *testing.T) {
+	var got []*Report
+	prev := SetOptions(Options{OnReport: func(r *Report) { got = append(got, r) }})
+	defer SetOptions(prev)
+	type s struct {
+		x  [3]int
+		mu Mutex
+	}
+	v := &s{}
+	for _, pair := range [][2]*Mutex{{&globalA, &v.mu}, {&v.mu, &globalB}, {&globalB, &globalA}} {
+		pair[0].Lock()
+		pair[1].Lock()
+		pair[1].Unlock()
+		pair[0].Unlock()
+	}
+	if len(got) != 1 || len(got[0].Cycle) != 3 {
+		t.Fatalf("%d reports", len(got))
+	}
+	if got[0].Cycle[0].To.Addr != uintptr(unsafe.Pointer(&globalA)) {
+		t.Errorf("closing edge ends at %#x, want globalA", got[0].Cycle[0].To.Addr)
+	}
+}
