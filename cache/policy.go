@@ -5,6 +5,7 @@ import (
 
 	"github.com/hotpath/hotpath/cache/internal/engine"
 	"github.com/hotpath/hotpath/cache/internal/lru"
+	"github.com/hotpath/hotpath/cache/internal/wtinylfu"
 )
 
 // Policy chooses which entry a full cache evicts.
@@ -37,9 +38,9 @@ func (p Policy) String() string {
 // validate reports a policy New cannot build.
 func (p Policy) validate() error {
 	switch p {
-	case LRU:
+	case LRU, WTinyLFU:
 		return nil
-	case WTinyLFU, LFU:
+	case LFU:
 		return fmt.Errorf("%w: policy %v is not available yet; use LRU", ErrInvalidOptions, p)
 	}
 	return fmt.Errorf("%w: unknown policy %v", ErrInvalidOptions, p)
@@ -47,5 +48,9 @@ func (p Policy) validate() error {
 
 // newPolicy returns a constructor of p for the engine's shards.
 func newPolicy[K comparable, V any](p Policy) func(capacity int, hash func(K) uint64) engine.Policy[K, V] {
+	switch p {
+	case WTinyLFU:
+		return func(capacity int, hash func(K) uint64) engine.Policy[K, V] { return wtinylfu.New[K, V](capacity, hash) }
+	}
 	return func(int, func(K) uint64) engine.Policy[K, V] { return lru.New[K, V]() }
 }

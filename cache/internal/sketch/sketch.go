@@ -1,0 +1,113 @@
+// Package sketch is the count-min sketch that W-TinyLFU consults to decide
+// whether a new entry is worth more than the one it would displace.
+//
+// It follows Caffeine's FrequencySketch: 4-bit counters, sixteen to a
+// uint64, four counters per key chosen inside one 64-byte block so that an
+// increment or an estimate touches a single cache line, and a periodic reset
+// that halves every counter so the history ages ("freshness"). The table has
+// one uint64 (sixteen counters) per unit of capacity, rounded up to a power
+// of two, and resets after ten times the capacity's worth of increments.
+package sketch
+
+import "math/bits"
+
+const (
+	resetMask = 0x7777777777777777 // clears the bit each counter loses when halved
+	oneMask   = 0x1111111111111111 // the low bit of each counter
+	blockLen  = 8                  // uint64s to a 64-byte block
+	maxCount  = 15
+)
+
+// Sketch estimates how often each key hash was seen recently. The zero value
+// is not ready: use [New]. It is not safe for concurrent use; the shard lock
+// protects it.
+type Sketch struct {
+	table      []uint64
+	blockMask  uint64 // number of blocks - 1
+	size       int    // increments since the last reset, adjusted by the halving
+	sampleSize int    // increments between resets
+}
+
+// New returns a sketch for a cache of the given capacity (entries, or
+// weight units).
+func New(capacity int) *Sketch {
+	n := max(blockLen, 1<<bits.Len(uint(max(capacity, 1)-1)))
+	return &Sketch{
+		table:      make([]uint64, n),
+		blockMask:  uint64(n/blockLen - 1),
+		sampleSize: 10 * max(capacity, 1),
+	}
+}
+
+// Frequency returns the estimated count of h, 0 to 15.
+func (s *Sketch) Frequency(h uint64) int {
+	block, ch := s.locate(h)
+	f := maxCount
+	for i := range 4 {
+		slot, shift := counter(block, ch, i)
+		f = min(f, int(s.table[slot]>>shift)&maxCount)
+	}
+	return f
+}
+
+// Increment records one occurrence of h. Every sampleSize increments, all
+// counters are halved.
+func (s *Sketch) Increment(h uint64) {
+	block, ch := s.locate(h)
+	added := false
+	for i := range 4 {
+		slot, shift := counter(block, ch, i)
+		if (s.table[slot]>>shift)&maxCount != maxCount {
+			s.table[slot] += 1 << shift
+			added = true
+		}
+	}
+	if added {
+		s.size++
+		if s.size >= s.sampleSize {
+			s.reset()
+		}
+	}
+}
+
+// Clear zeroes every counter.
+func (s *Sketch) Clear() {
+	clear(s.table)
+	s.size = 0
+}
+
+// locate returns the first word of h's block and the hash that picks the
+// counters inside it.
+func (s *Sketch) locate(h uint64) (block uint64, counterHash uint64) {
+	block = (h & s.blockMask) * blockLen
+	return block, rehash(h)
+}
+
+// counter returns the word and bit offset of h's i-th counter: word pair i
+// of the block (one of its two words), one of sixteen nibbles.
+func counter(block, counterHash uint64, i int) (slot uint64, shift uint) {
+	b := counterHash >> (uint(i) * 8)
+	slot = block + uint64(i)*2 + (b & 1)
+	shift = uint((b>>1)&15) * 4
+	return slot, shift
+}
+
+func (s *Sketch) reset() {
+	odd := 0
+	for i, w := range s.table {
+		odd += bits.OnesCount64(w & oneMask)
+		s.table[i] = (w >> 1) & resetMask
+	}
+	s.size = (s.size - odd/4) / 2
+}
+
+// rehash scrambles the bits the block index used, so that the counter
+// choice is independent of the block (a 64-bit finaliser).
+func rehash(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}

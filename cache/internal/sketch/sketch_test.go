@@ -1,0 +1,69 @@
+package sketch
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+	"pgregory.net/rapid"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestSketch_NeverUnderestimates checks the count-min promise against exact
+// counts: an estimate is at least the true count (capped at 15) as long as
+// no reset happened.
+func TestSketch_NeverUnderestimates(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := New(rapid.IntRange(1, 4096).Draw(t, "capacity"))
+		exact := map[uint64]int{}
+		keys := rapid.SliceOfN(rapid.Uint64(), 1, 64).Draw(t, "keys")
+		n := rapid.IntRange(0, s.sampleSize-1).Draw(t, "increments")
+		for i := range n {
+			k := keys[i%len(keys)]
+			s.Increment(k)
+			exact[k]++
+		}
+		for k, c := range exact {
+			if got := s.Frequency(k); got < min(c, maxCount) {
+				t.Fatalf("Frequency(%#x) = %d, true count %d", k, got, c)
+			}
+		}
+	})
+}
+
+func TestSketch_ResetHalvesCounts(t *testing.T) {
+	s := New(64)
+	const hot = 0xdeadbeef
+	for range 15 {
+		s.Increment(hot)
+	}
+	if f := s.Frequency(hot); f != 15 {
+		t.Fatalf("after 15 increments Frequency = %d, want 15", f)
+	}
+	for i := uint64(1); s.size != 0 && i < 1<<20; i++ {
+		before := s.size
+		s.Increment(i * 0x9E3779B97F4A7C15)
+		if s.size < before {
+			break // reset happened
+		}
+	}
+	if f := s.Frequency(hot); f > 8 {
+		t.Fatalf("after a reset Frequency = %d, want at most half of 15 plus noise", f)
+	}
+}
+
+func TestSketch_DistinguishesHotFromCold(t *testing.T) {
+	s := New(1000)
+	for i := range 5000 {
+		s.Increment(uint64(i%10) * 0x9E3779B97F4A7C15) // ten hot keys
+		s.Increment(uint64(1000+i) * 0x9E3779B97F4A7C15)
+	}
+	hot, cold := 0, 0
+	for i := range 10 {
+		hot += s.Frequency(uint64(i) * 0x9E3779B97F4A7C15)
+		cold += s.Frequency(uint64(100000+i) * 0x9E3779B97F4A7C15)
+	}
+	if hot <= 3*cold {
+		t.Fatalf("hot keys sum %d, unseen keys sum %d: the sketch does not tell them apart", hot, cold)
+	}
+}

@@ -1,0 +1,68 @@
+package wtinylfu
+
+import "math"
+
+// The hill climber's constants, from Caffeine's BoundedLocalCache.
+const (
+	// stepPercent is the first step, and the step after a restart, as a
+	// fraction of capacity.
+	stepPercent = 0.0625
+	// stepDecay shrinks the step after each sample that changed the hit
+	// rate by less than restartThreshold.
+	stepDecay = 0.98
+	// restartThreshold is the hit-rate change that restarts climbing with a
+	// full step (the workload changed).
+	restartThreshold = 0.05
+)
+
+// sampleFactor × capacity requests make one sample.
+var sampleFactor = 10.0
+
+// climber adapts the window size by hill climbing on the hit rate: it keeps
+// moving the window in one direction while the hit rate improves and turns
+// round when it worsens, with steps that decay until the workload shifts.
+type climber struct {
+	capacity   int64
+	sampleSize int
+	hits       int
+	misses     int
+	prevRate   float64
+	step       float64
+}
+
+func (c *climber) init(capacity int64) {
+	*c = climber{
+		capacity:   capacity,
+		sampleSize: int(sampleFactor * float64(capacity)),
+		step:       -stepPercent * float64(capacity),
+	}
+}
+
+// record counts a hit or a miss and reports whether a sample is complete.
+func (c *climber) record(hit bool) bool {
+	if hit {
+		c.hits++
+	} else {
+		c.misses++
+	}
+	return c.hits+c.misses >= c.sampleSize
+}
+
+// adjust closes the sample and returns the change to the window's size.
+func (c *climber) adjust() int64 {
+	total := c.hits + c.misses
+	rate := float64(c.hits) / float64(total)
+	change := rate - c.prevRate
+	amount := c.step
+	if change < 0 {
+		amount = -c.step
+	}
+	if math.Abs(change) >= restartThreshold {
+		c.step = math.Copysign(stepPercent*float64(c.capacity), amount)
+	} else {
+		c.step = stepDecay * amount
+	}
+	c.prevRate = rate
+	c.hits, c.misses = 0, 0
+	return int64(amount)
+}

@@ -1,0 +1,266 @@
+// Package wtinylfu is the adaptive Window TinyLFU eviction policy
+// (Einziger, Friedman and Manes, "TinyLFU: A Highly Efficient Cache
+// Admission Policy", and Caffeine's adaptive variant).
+//
+// New entries enter a small LRU window. An entry pushed out of the window
+// becomes a candidate for the main area, a segmented LRU of a probation and a
+// protected list; it displaces the main area's victim (the probation list's
+// least recently used entry) only if a count-min sketch of recent accesses
+// says it is more frequent. A hit in probation promotes an entry to
+// protected. A hill climber resizes the window from the hit rate: recency-
+// biased workloads grow it towards plain LRU, frequency-biased ones shrink
+// it.
+//
+// Weights: the policy accounts each entry's Weight when it is added. An
+// entry whose weight changes must be removed and added again.
+package wtinylfu
+
+import (
+	"github.com/hotpath/hotpath/cache/internal/list"
+	"github.com/hotpath/hotpath/cache/internal/node"
+	"github.com/hotpath/hotpath/cache/internal/sketch"
+)
+
+// Which list an entry is on, kept in node.Queue.
+const (
+	inWindow uint8 = iota
+	inProbation
+	inProtected
+)
+
+const (
+	// initialWindowPercent is the window's share of capacity at start, as
+	// in Caffeine; the climber moves it from there.
+	initialWindowPercent = 1
+	// protectedPercent is the protected list's share of the main area.
+	protectedPercent = 80
+	// admitHashDoSThreshold: a candidate at least this frequent that loses
+	// to the victim is still admitted once in 128 times, so an attacker who
+	// keeps the victim hot cannot lock warm entries out (Caffeine's guard).
+	admitHashDoSThreshold = 6
+)
+
+// Policy is one shard's W-TinyLFU state. The zero value is not ready: use
+// [New]. The shard lock protects it.
+type Policy[K comparable, V any] struct {
+	window, probation, protected list.List[K, V] // front: least recently used
+
+	capacity        int64
+	windowMax       int64
+	protectedMax    int64
+	windowWeight    int64
+	protectedWeight int64
+
+	sketch *sketch.Sketch
+	hash   func(K) uint64
+
+	// candidate is the oldest entry moved out of the window by the current
+	// write that has not yet been compared with a victim; nil when none.
+	candidate *node.Node[K, V]
+
+	rng uint64 // xorshift state for the hash-flooding guard
+	climber
+}
+
+// New returns a policy for a shard of the given capacity, hashing keys with
+// hash for the frequency sketch.
+func New[K comparable, V any](capacity int, hash func(K) uint64) *Policy[K, V] {
+	p := &Policy[K, V]{
+		capacity: int64(max(capacity, 1)),
+		sketch:   sketch.New(capacity),
+		hash:     hash,
+		rng:      0x9E3779B97F4A7C15,
+	}
+	p.window.Init()
+	p.probation.Init()
+	p.protected.Init()
+	p.climber.init(p.capacity)
+	p.setWindowMax(max(1, p.capacity*initialWindowPercent/100))
+	return p
+}
+
+// Add places a new entry in the window, moving the window's overflow to
+// probation as candidates.
+func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
+	p.sketch.Increment(p.hash(n.Key))
+	n.Queue = inWindow
+	p.window.PushBack(n)
+	p.windowWeight += int64(n.Weight)
+	p.candidate = nil
+	p.evictFromWindow()
+	if p.climber.record(false) {
+		p.adapt()
+	}
+}
+
+// Access records a hit.
+func (p *Policy[K, V]) Access(n *node.Node[K, V]) {
+	p.touch(n)
+	if p.climber.record(true) {
+		p.adapt()
+	}
+}
+
+// Update records a write to a live entry whose weight is unchanged.
+func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.touch(n) }
+
+// Remove forgets an entry.
+func (p *Policy[K, V]) Remove(n *node.Node[K, V]) {
+	if n == p.candidate {
+		p.candidate = p.next(n)
+	}
+	list.Remove(n)
+	switch n.Queue {
+	case inWindow:
+		p.windowWeight -= int64(n.Weight)
+	case inProtected:
+		p.protectedWeight -= int64(n.Weight)
+	}
+}
+
+// Victim chooses the entry to evict: the loser of the current candidate
+// against the probation list's least recently used entry, by sketch
+// frequency.
+func (p *Policy[K, V]) Victim() *node.Node[K, V] {
+	victim := p.probation.Front()
+	if victim == nil {
+		victim = p.protected.Front()
+	}
+	if victim == nil {
+		victim = p.window.Front()
+	}
+	candidate := p.candidate
+	if candidate == nil {
+		// Nothing came out of the window: weigh the window's oldest entry
+		// against the victim instead.
+		candidate = p.window.Front()
+	}
+	if candidate == nil || victim == nil || candidate == victim {
+		if candidate != nil {
+			p.candidate = p.next(candidate)
+			if victim == nil {
+				return candidate
+			}
+		}
+		return victim
+	}
+	p.candidate = p.next(candidate)
+	if p.admit(candidate, victim) {
+		return victim
+	}
+	return candidate
+}
+
+// Clear forgets every entry and the access history.
+func (p *Policy[K, V]) Clear() {
+	p.window.Init()
+	p.probation.Init()
+	p.protected.Init()
+	p.windowWeight, p.protectedWeight = 0, 0
+	p.candidate = nil
+	p.sketch.Clear()
+	p.climber.init(p.capacity)
+	p.setWindowMax(max(1, p.capacity*initialWindowPercent/100))
+}
+
+// WindowMax reports the window's current maximum weight (for tests and the
+// simulator's report).
+func (p *Policy[K, V]) WindowMax() int64 { return p.windowMax }
+
+// touch records a use: the sketch counts it and the entry moves up.
+func (p *Policy[K, V]) touch(n *node.Node[K, V]) {
+	p.sketch.Increment(p.hash(n.Key))
+	switch n.Queue {
+	case inWindow:
+		p.window.MoveToBack(n)
+	case inProbation:
+		if n == p.candidate {
+			p.candidate = p.next(n)
+		}
+		list.Remove(n)
+		n.Queue = inProtected
+		p.protected.PushBack(n)
+		p.protectedWeight += int64(n.Weight)
+		p.demoteProtected()
+	case inProtected:
+		p.protected.MoveToBack(n)
+	}
+}
+
+// evictFromWindow moves the window's oldest entries to probation until the
+// window fits; the first one moved becomes the candidate.
+func (p *Policy[K, V]) evictFromWindow() {
+	for p.windowWeight > p.windowMax {
+		n := p.window.Front()
+		if n == nil {
+			return
+		}
+		list.Remove(n)
+		p.windowWeight -= int64(n.Weight)
+		n.Queue = inProbation
+		p.probation.PushBack(n)
+		if p.candidate == nil {
+			p.candidate = n
+		}
+	}
+}
+
+// demoteProtected moves the protected list's oldest entries to probation
+// until it fits.
+func (p *Policy[K, V]) demoteProtected() {
+	for p.protectedWeight > p.protectedMax {
+		n := p.protected.Front()
+		if n == nil {
+			return
+		}
+		list.Remove(n)
+		p.protectedWeight -= int64(n.Weight)
+		n.Queue = inProbation
+		p.probation.PushBack(n)
+	}
+}
+
+// admit reports whether candidate should displace victim.
+func (p *Policy[K, V]) admit(candidate, victim *node.Node[K, V]) bool {
+	cf := p.sketch.Frequency(p.hash(candidate.Key))
+	vf := p.sketch.Frequency(p.hash(victim.Key))
+	if cf > vf {
+		return true
+	}
+	if cf >= admitHashDoSThreshold {
+		p.rng ^= p.rng << 13
+		p.rng ^= p.rng >> 7
+		p.rng ^= p.rng << 17
+		return p.rng&127 == 0
+	}
+	return false
+}
+
+// next returns the entry after n on its list, or nil.
+func (p *Policy[K, V]) next(n *node.Node[K, V]) *node.Node[K, V] {
+	switch n.Queue {
+	case inWindow:
+		return p.window.Next(n)
+	case inProbation:
+		return p.probation.Next(n)
+	}
+	return p.protected.Next(n)
+}
+
+// adapt moves the window's size by the climber's step.
+func (p *Policy[K, V]) adapt() {
+	step := p.climber.adjust()
+	if step == 0 {
+		return
+	}
+	p.setWindowMax(p.windowMax + step)
+	p.evictFromWindow()
+	p.demoteProtected()
+}
+
+// setWindowMax sets the window's maximum, within [1, capacity], and sizes the
+// protected list from the main area that remains.
+func (p *Policy[K, V]) setWindowMax(w int64) {
+	p.windowMax = min(max(w, 1), p.capacity)
+	p.protectedMax = (p.capacity - p.windowMax) * protectedPercent / 100
+}
