@@ -93,7 +93,7 @@ type csvColumn struct {
 	header bool   // the first record is a header
 }
 
-// parseCSVColumn decodes the part of a CSV format after "csv".
+// csvColumn decodes the part of a CSV format after "csv".
 func (f Format) csvColumn() (csvColumn, error) {
 	spec, ok := strings.CutPrefix(string(f), string(CSV))
 	if !ok {
