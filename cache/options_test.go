@@ -21,8 +21,6 @@ func TestNew_RejectsInvalidOptionsWithClearErrors(t *testing.T) {
 		{"more shards than capacity", cache.Options[int, int]{Capacity: 2, Shards: 4, Policy: cache.LRU}, "shards (4) must not exceed capacity (2)"},
 		{"negative TTL", cache.Options[int, int]{Capacity: 10, TTL: -1, Policy: cache.LRU}, "TTL must be >= 0, got -1ns"},
 		{"unknown policy", cache.Options[int, int]{Capacity: 10, Policy: cache.Policy(42)}, "unknown policy Policy(42)"},
-		{"LFU not yet available", cache.Options[int, int]{Capacity: 10, Policy: cache.LFU}, "policy LFU is not available yet; use LRU"},
-		{"WTinyLFU not yet available", cache.Options[int, int]{Capacity: 10}, "policy WTinyLFU is not available yet; use LRU"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

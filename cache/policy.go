@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hotpath/hotpath/cache/internal/engine"
+	"github.com/hotpath/hotpath/cache/internal/lfu"
 	"github.com/hotpath/hotpath/cache/internal/lru"
 	"github.com/hotpath/hotpath/cache/internal/wtinylfu"
 )
@@ -38,10 +39,8 @@ func (p Policy) String() string {
 // validate reports a policy New cannot build.
 func (p Policy) validate() error {
 	switch p {
-	case LRU, WTinyLFU:
+	case LRU, WTinyLFU, LFU:
 		return nil
-	case LFU:
-		return fmt.Errorf("%w: policy %v is not available yet; use LRU", ErrInvalidOptions, p)
 	}
 	return fmt.Errorf("%w: unknown policy %v", ErrInvalidOptions, p)
 }
@@ -51,6 +50,8 @@ func newPolicy[K comparable, V any](p Policy) func(capacity int, hash func(K) ui
 	switch p {
 	case WTinyLFU:
 		return func(capacity int, hash func(K) uint64) engine.Policy[K, V] { return wtinylfu.New[K, V](capacity, hash) }
+	case LFU:
+		return func(capacity int, _ func(K) uint64) engine.Policy[K, V] { return lfu.New[K, V](capacity) }
 	}
 	return func(int, func(K) uint64) engine.Policy[K, V] { return lru.New[K, V]() }
 }
