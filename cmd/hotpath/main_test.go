@@ -16,7 +16,7 @@ func TestRun_ReportPrintsHitRatioAndThroughputTables(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit status %d, stderr: %s", code, errOut.String())
 	}
-	for _, want := range []string{"Hit ratio", "LRU", "OPT (ceiling)", "Throughput", "hotpath cache (LRU)", "sync.Map", "map+RWMutex", "100 % reads", "0 % reads"} {
+	for _, want := range []string{"Hit ratio", "LRU", "OPT (ceiling)", "Throughput", "hotpath cache (W-TinyLFU)", "WTinyLFU", "LFU", "sync.Map", "map+RWMutex", "100 % reads", "0 % reads"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -38,7 +38,7 @@ func zipf(keys, n int, s float64, seed uint64) []uint64 {
 
 // policies are the cache policies the hit-ratio table replays. The list
 // grows as policies land.
-var policies = []cache.Policy{cache.LRU}
+var policies = []cache.Policy{cache.WTinyLFU, cache.LRU, cache.LFU}
 
 func hitRatioTable(w io.Writer, keys []uint64, distinct int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -93,8 +93,8 @@ type kv struct {
 func throughputImpls(capacity int) []func() kv {
 	return []func() kv{
 		func() kv {
-			c := cache.Must(cache.Options[uint64, uint64]{Capacity: capacity, Policy: cache.LRU})
-			return kv{"hotpath cache (LRU)",
+			c := cache.Must(cache.Options[uint64, uint64]{Capacity: capacity})
+			return kv{"hotpath cache (W-TinyLFU)",
 				func(k uint64) bool { _, ok := c.Load(k); return ok },
 				func(k uint64) { c.Store(k, k) }}
 		},
