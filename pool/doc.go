@@ -21,24 +21,27 @@
 //
 // # How Slab and Fixed work
 //
-// The free blocks form a stack of block indices linked through a per-block
-// state word. The stack's head packs the top index with a 40-bit
-// modification tag into one 64-bit word, so a Get that read a stale head
-// fails its compare-and-swap instead of handing a block to two owners (the
-// ABA problem of untagged index stacks). A block's state word says whether
-// it is out; Put moves it from out to free with a compare-and-swap, so of
-// two Puts of one block, even racing ones, exactly one succeeds and the
-// other panics.
+// The free blocks are a bitmap: one 64-bit word per 32 blocks, whose low half
+// has a bit set for each free block and whose high half counts the Gets the
+// word has served. Get clears the lowest set bit (and bumps the count) with one
+// compare-and-swap; Put sets the block's bit with one compare-and-swap, which
+// fails, and so reports a double Put, when the bit is already set. A word is
+// the whole truth about its blocks, so a compare-and-swap that finds the value
+// it read is right whatever happened in between: unlike a free list of linked
+// indices, a bitmap cannot hand a block to two owners through the ABA problem,
+// and of two Puts of one block, even racing ones, exactly one succeeds and the
+// other panics. Get and Put are one compare-and-swap each, with no other
+// shared write on their common path.
 //
 // To keep goroutines on different cores off one another's cache lines the
-// blocks are spread over a small power-of-two number of such stacks
-// (stripes), each on its own cache lines. A Get starts at a stripe chosen
-// from the address of the calling goroutine's stack (different goroutines
-// run on different stacks; no runtime internals are involved) and visits
-// the others only when its own is empty; a Put returns a block to the
-// stripe it belongs to. A Get reports "empty" only after two passes over
-// the stripes saw every one empty and unchanged, so false means that at one
-// instant during the call every block was out.
+// words are split into a small number of stripes, each starting on a cache
+// line of its own. A Get starts at a stripe chosen from the address of the
+// calling goroutine's stack (different goroutines run on different stacks; no
+// runtime internals are involved), at the word where the stripe last had a free
+// block, and visits the other stripes only when its own is empty; a Put
+// returns a block to the stripe it belongs to. A Get reports "empty" only after
+// two passes over every word saw no free block and the same Get counts, so
+// false means that at one instant during the call every block was out.
 //
 // # Debugging
 //
@@ -49,7 +52,7 @@
 // so that reading a block after Put shows garbage and writing it is caught,
 // naming the block and the stack of its Put, at the block's next Get.
 //
-// The build tag poolhooks makes the free list yield inside its critical
-// window, so that the stress tests provoke the interleavings the tag guards
-// against; it is for this package's tests only.
+// The build tag poolhooks makes Get yield between reading a word and its
+// compare-and-swap, so that the stress tests provoke more interleavings; it
+// is for this package's tests only.
 package pool

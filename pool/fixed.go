@@ -69,10 +69,11 @@ func NewFixedWithOptions[T any](size int, reset func(*T), opts Options) (*Fixed[
 	if sz&(sz-1) == 0 {
 		p.shift = bits.TrailingZeros(uint(sz))
 	}
-	p.fl.init(size, opts.stripesFor(size))
+	p.fl.init(size, opts.stripesFor(size), unsafe.Pointer(unsafe.SliceData(p.vals)), sz)
 	if opts.Debug {
 		p.dbg = newTracker(size)
 		p.seed = maphash.MakeSeed()
+		p.fl.onGet = p.debugGet
 	}
 	return p, nil
 }
@@ -82,28 +83,21 @@ func (p *Fixed[T]) Cap() int { return p.fl.n }
 
 // Get returns a free value, or false when every value is out.
 func (p *Fixed[T]) Get() (*T, bool) {
-	i, ok := p.fl.get()
-	if !ok {
-		return nil, false
+	if v := p.fl.get(); v != nil {
+		return (*T)(v), true
 	}
-	if p.dbg != nil {
-		p.debugGet(i)
-	}
-	return &p.vals[i], true
+	return nil, false
 }
 
 // Acquire is [Fixed.Get] that waits, parked, until a value is returned or
 // ctx is done; then it returns ctx.Err(). A free value is handed out even
 // if ctx is already done. Waiters are woken in the order they parked.
 func (p *Fixed[T]) Acquire(ctx context.Context) (*T, error) {
-	i, err := p.fl.acquire(ctx)
+	v, err := p.fl.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if p.dbg != nil {
-		p.debugGet(i)
-	}
-	return &p.vals[i], nil
+	return (*T)(v), nil
 }
 
 // Put applies reset to v and returns it to the pool. It panics, changing
@@ -122,9 +116,17 @@ func (p *Fixed[T]) Put(v *T) {
 	if p.reset != nil {
 		p.reset(v)
 	}
-	if !p.fl.put(i) {
-		panicDoublePut("Fixed", i)
+	w, bit := p.fl.slot(i)
+	for {
+		x := w.Load()
+		if x&bit != 0 {
+			panicDoublePut("Fixed", i)
+		}
+		if w.CompareAndSwap(x, x|bit) {
+			break
+		}
 	}
+	p.fl.notify()
 }
 
 // Stats returns the pool's counters. It costs O(stripes).

@@ -11,55 +11,49 @@ import (
 	"github.com/hotpath/hotpath/internal/wait"
 )
 
-// The head word of a stripe: the tag, counting every successful push and
-// pop on the stripe, above the index of the top block plus one (0: empty).
-// 40 bits of tag wrap after 2^40 operations on one stripe, far more than a
-// goroutine can be held up between its read of the head and its CAS, so a
-// CAS never succeeds on a head that changed (ABA).
+// A word of the free map: the low 32 bits say which of 32 blocks are free
+// (bit set: free), the high 32 bits count the Gets served from the word.
+// Get clears a bit and bumps the count in one compare-and-swap; Put sets
+// the bit with one compare-and-swap that fails, and so detects the double
+// Put, if the bit is already set. Because the word holds the whole truth
+// about its blocks, a CAS that sees the value it read is correct whatever
+// happened in between: a bitmap has no ABA problem.
 const (
-	idxMask  = 1<<idxBits - 1
-	tagShift = idxBits
-	tagOne   = 1 << tagShift
+	wordBlocks = 32
+	freeMask   = 1<<wordBlocks - 1
+	getOne     = 1 << wordBlocks
+	// lineWords is the number of words in a cache line: each stripe's
+	// words start on a line of their own.
+	lineWords = pad.CacheLineSize / 8
+	// sampleWordsMax bounds the pools whose high-water mark is sampled
+	// whenever a Get empties a word: the sample reads every word.
+	sampleWordsMax = 2048
 )
 
-// The state word of a block: outBit while the block is out; the block's
-// own stripe, which it always returns to; and, while it is free, its depth
-// in its stripe's stack (1 at the bottom) above the index of the block below
-// it plus one (0: bottom). The depth of the top block is the stripe's free
-// count, so Stats reads in-use in O(stripes).
-const (
-	outBit      = 1 << 63
-	depthShift  = idxBits
-	stripeShift = 2 * idxBits
-	stripeMask  = maxStripes - 1
-)
-
-func linkOf(st uint64) uint64  { return st & idxMask }
-func depthOf(st uint64) uint64 { return st >> depthShift & idxMask }
-
-func stripeOf(st uint64) uint64 { return st >> stripeShift & stripeMask }
-
-// stripe is one tagged stack of free block indices. Each lives on its own
-// cache lines so that goroutines on different stripes do not slow each other.
+// stripe is one stripe's bookkeeping, on a cache line of its own.
 type stripe struct {
-	_       pad.CacheLinePad // make([]stripe) is not line-aligned: keep a full line before and after
-	head    atomic.Uint64    // tag << tagShift | (top index + 1)
-	wraps   atomic.Uint64    // times the tag wrapped, for Stats.Gets
-	low     atomic.Int64     // smallest free count seen; a new low samples the high-water mark
-	initial uint64           // blocks placed here by the constructor; written once before use
-	_       [pad.CacheLineSize - 3*8 - 8%pad.CacheLineSize]byte
+	_     pad.CacheLinePad // make([]stripe) is not line-aligned: keep a full line before and after
+	hint  atomic.Uint32    // word (within the stripe) where the last Get found a block: the next Get starts there
+	wraps atomic.Uint64    // times a word's Get count wrapped, for Stats.Gets
+	_     [pad.CacheLineSize - 16]byte
 }
 
 // freeList is the engine shared by Slab and Fixed: n blocks, identified by
-// index, each either out (held by one owner) or free (on one stripe).
+// index, each either out (held by one owner) or free. Block i lives in
+// stripe i>>stripeShift, word (i&(stripeBlocks-1))>>5 of that stripe, bit
+// i&31.
 type freeList struct {
-	stripes []stripe // len is a power of two; written once before use
-	mask    uint32   // len(stripes) - 1
-	// hashShift is 32 - log2(len(stripes)); 31 for one stripe, where
-	// mask (0) does the work.
-	hashShift uint8
-	state     []atomic.Uint64 // per block: see outBit
-	n         int
+	words       []atomic.Uint64 // the free map, stride words per stripe; written once before use, then only by CAS
+	lows        []atomic.Uint32 // per word: the fewest free blocks it has had; a new low samples the high-water mark
+	stripes     []stripe
+	n           int
+	nStripes    uint32
+	stripeShift uint8          // log2(blocks per stripe)
+	strideShift uint8          // log2(words between stripe starts), >= log2(lineWords)
+	wps         int            // words used per stripe
+	onGet       func(i int)    // debug mode: called with each block handed out; nil otherwise
+	base        unsafe.Pointer // the first block; get returns base + i*elem
+	elem        uintptr        // the size of a block
 
 	_         pad.CacheLinePad
 	hwm       atomic.Int64  // highest in-use count sampled
@@ -69,30 +63,37 @@ type freeList struct {
 	waiters   wait.Set
 }
 
-func (f *freeList) init(n, stripes int) {
+func (f *freeList) init(n, stripes int, base unsafe.Pointer, elem uintptr) {
 	f.n = n
-	f.state = make([]atomic.Uint64, n)
-	f.stripes = make([]stripe, stripes)
-	f.mask = uint32(stripes - 1)
-	f.hashShift = uint8(32 - bits.TrailingZeros(uint(stripes)))
-	if stripes == 1 {
-		f.hashShift = 31
-		f.mask = 0
+	f.base, f.elem = base, elem
+	words := (n + wordBlocks - 1) / wordBlocks
+	wps := ceilPow2((words + stripes - 1) / stripes)
+	f.wps = wps
+	f.stripeShift = uint8(bits.TrailingZeros(uint(wps * wordBlocks)))
+	f.nStripes = uint32((n + wps*wordBlocks - 1) / (wps * wordBlocks))
+	stride := max(wps, lineWords)
+	f.strideShift = uint8(bits.TrailingZeros(uint(stride)))
+	// One spare line so the first stripe can start on a line boundary.
+	all := make([]atomic.Uint64, int(f.nStripes)*stride+lineWords)
+	skip := 0
+	if rem := uintptr(unsafe.Pointer(&all[0])) % pad.CacheLineSize; rem != 0 {
+		skip = int(pad.CacheLineSize-rem) / 8
 	}
-	// Contiguous runs of blocks per stripe, lowest index on top, so a
-	// goroutine works through neighbouring memory.
-	for s := range f.stripes {
-		lo, hi := n*s/stripes, n*(s+1)/stripes
-		var top uint64 // index+1 of the block below
-		for i := hi - 1; i >= lo; i-- {
-			depth := uint64(hi - i)
-			f.state[i].Store(uint64(s)<<stripeShift | depth<<depthShift | top)
-			top = uint64(i) + 1
-		}
-		f.stripes[s].head.Store(top)
-		f.stripes[s].initial = uint64(hi - lo)
-		f.stripes[s].low.Store(int64(hi - lo))
+	f.words = all[skip : skip+int(f.nStripes)*stride]
+	f.stripes = make([]stripe, f.nStripes)
+	f.lows = make([]atomic.Uint32, len(f.words))
+	for i := 0; i < n; i += wordBlocks {
+		k := min(wordBlocks, n-i)
+		f.words[f.wordOf(i)].Store(1<<k - 1)
+		f.lows[f.wordOf(i)].Store(uint32(k))
 	}
+}
+
+// wordOf is the index in words of block i's word.
+func (f *freeList) wordOf(i int) int {
+	s := i >> f.stripeShift
+	j := (i & (1<<f.stripeShift - 1)) / wordBlocks
+	return s<<f.strideShift + j
 }
 
 // home is the stripe the calling goroutine starts at, chosen from the
@@ -102,119 +103,174 @@ func (f *freeList) init(n, stripes int) {
 func (f *freeList) home() uint32 {
 	var x byte
 	p := uint32(uintptr(unsafe.Pointer(&x)) >> 11) // 2 KiB: the smallest goroutine stack
-	// Fibonacci hashing: the top bits of the product spread neighbouring
-	// stacks over the stripes as evenly as possible.
-	return p * 0x9E3779B1 >> f.hashShift & f.mask
+	// Fibonacci hashing spreads neighbouring stacks; the multiply-shift
+	// maps the hash onto [0, nStripes) without a division.
+	return uint32(uint64(p*0x9E3779B1) * uint64(f.nStripes) >> 32)
 }
 
-// get takes a free block, or reports false when every block is out.
-// The pop of the home stripe is written out here, not called, so that the
-// fast path is one call.
-func (f *freeList) get() (int, bool) {
+// get takes a free block and returns its address, or nil when every block
+// is out. Returning the address, not the index, keeps Slab.Get and
+// Fixed.Get small enough to inline.
+//
+// The first try, at the hinted word of the home stripe, is written out
+// here rather than called, so that the common Get is one call deep.
+func (f *freeList) get() unsafe.Pointer {
 	h := f.home()
-	s := &f.stripes[h]
+	st := &f.stripes[h]
+	j := int(st.hint.Load())
+	w := &f.words[int(h)<<f.strideShift+j]
 	for {
-		head := s.head.Load()
-		top := head & idxMask
-		if top == 0 {
+		v := w.Load()
+		free := v & freeMask
+		if free == 0 {
 			break
 		}
-		st := f.state[top-1].Load()
+		bit := free & -free
+		nv := v&^bit + getOne
 		abaWindow()
-		nh := (head&^idxMask + tagOne) | linkOf(st)
-		if s.head.CompareAndSwap(head, nh) {
-			f.state[top-1].Store(st | outBit)
-			if nh < tagOne || int64(depthOf(st))-1 < s.low.Load() {
-				f.popped(s, nh, st)
+		if w.CompareAndSwap(v, nv) {
+			if nv < getOne || uint32(bits.OnesCount64(nv&freeMask)) < f.lows[int(h)<<f.strideShift+j].Load() {
+				f.tookLast(st, int(h)<<f.strideShift+j, nv)
 			}
-			return int(top - 1), true
+			i := int(h)<<f.stripeShift + j*wordBlocks + bits.TrailingZeros64(bit)
+			if f.onGet != nil {
+				f.onGet(i)
+			}
+			return unsafe.Add(f.base, uintptr(i)*f.elem)
 		}
 	}
-	i, ok := f.getSlow(h)
-	if !ok {
-		f.empty.Add(1)
-	}
-	return i, ok
+	return f.getRest(h)
 }
 
-// getSlow visits the other stripes. It reports false only after two passes
-// saw every stripe empty with an unchanged head, which proves an instant at
-// which all of them were empty at once (a double collect).
+// getRest is get after the hinted word of the home stripe had nothing.
+//
+// Outlined slow path so the fast path stays small.
+func (f *freeList) getRest(h uint32) unsafe.Pointer {
+	i, ok := f.takeFrom(h)
+	if !ok {
+		i, ok = f.getSlow(h)
+	}
+	if !ok {
+		f.empty.Add(1)
+		return nil
+	}
+	if f.onGet != nil {
+		f.onGet(i)
+	}
+	return unsafe.Add(f.base, uintptr(i)*f.elem)
+}
+
+// takeFrom takes a free block of stripe s, scanning its words from the
+// hint and wrapping around.
+func (f *freeList) takeFrom(s uint32) (int, bool) {
+	st := &f.stripes[s]
+	base := int(s) << f.strideShift
+	start := int(st.hint.Load())
+	for k := range f.wps {
+		j := start + k
+		if j >= f.wps {
+			j -= f.wps
+		}
+		w := &f.words[base+j]
+		for {
+			v := w.Load()
+			free := v & freeMask
+			if free == 0 {
+				break
+			}
+			bit := free & -free
+			nv := v&^bit + getOne
+			abaWindow()
+			if w.CompareAndSwap(v, nv) {
+				if j != start {
+					st.hint.Store(uint32(j))
+				}
+				if nv < getOne || uint32(bits.OnesCount64(nv&freeMask)) < f.lows[base+j].Load() {
+					f.tookLast(st, base+j, nv)
+				}
+				return int(s)<<f.stripeShift + j*wordBlocks + bits.TrailingZeros64(bit), true
+			}
+		}
+	}
+	return -1, false
+}
+
+// tookLast is the rare bookkeeping after a Get: the word's count wrapped,
+// or the word reached a new low of free blocks, which samples the
+// high-water mark (in pools small enough for a sample to be cheap). A pool
+// whose in-use count rises to a new peak usually drives some word to a new
+// low; one of at most 32 blocks always does.
+//
+// Outlined slow path so the fast path stays small.
+func (f *freeList) tookLast(st *stripe, w int, nv uint64) {
+	if nv < getOne {
+		st.wraps.Add(1)
+	}
+	free := uint32(bits.OnesCount64(nv & freeMask))
+	for {
+		old := f.lows[w].Load()
+		if free >= old {
+			return
+		}
+		if f.lows[w].CompareAndSwap(old, free) {
+			break
+		}
+	}
+	if len(f.words) <= sampleWordsMax {
+		f.noteHighWater(int64(f.inUse()))
+	}
+}
+
+// getSlow visits the other stripes, then, if they look empty, reads every
+// word twice: it reports false only if both passes saw every word without a
+// free block and unchanged, which proves an instant at which all of them
+// were empty at once (a double collect). A Get on an exhausted pool costs
+// O(blocks/32).
 //
 // Outlined slow path so the fast path inlines.
 func (f *freeList) getSlow(h uint32) (int, bool) {
-	var seen [maxStripes]uint64
-	for {
-		for k := range uint32(len(f.stripes)) {
-			s := &f.stripes[(h+k)&f.mask]
-			if i, ok := f.pop(s); ok {
-				return i, true
-			}
-			seen[k] = s.head.Load()
+	for k := uint32(1); k < f.nStripes; k++ {
+		s := h + k
+		if s >= f.nStripes {
+			s -= f.nStripes
 		}
-		same := true
-		for k := range uint32(len(f.stripes)) {
-			if f.stripes[(h+k)&f.mask].head.Load() != seen[k] {
-				same = false
+		if i, ok := f.takeFrom(s); ok {
+			return i, true
+		}
+	}
+	for {
+		// Get counts only grow, so equal sums over two passes in which
+		// every word was empty mean no word changed between its two reads.
+		var first uint64
+		found := false
+		for k := range f.words {
+			v := f.words[k].Load()
+			if v&freeMask != 0 {
+				if i, ok := f.takeFrom(uint32(k >> f.strideShift)); ok {
+					return i, true
+				}
+				found = true
 				break
 			}
+			first += v >> wordBlocks
 		}
-		if same {
+		if found {
+			continue
+		}
+		var second uint64
+		for k := range f.words {
+			v := f.words[k].Load()
+			if v&freeMask != 0 {
+				found = true
+				break
+			}
+			second += v >> wordBlocks
+		}
+		if !found && first == second {
 			f.noteHighWater(int64(f.n))
 			return -1, false
 		}
 	}
-}
-
-// pop takes the top block of s.
-func (f *freeList) pop(s *stripe) (int, bool) {
-	for {
-		h := s.head.Load()
-		top := h & idxMask
-		if top == 0 {
-			return -1, false
-		}
-		i := top - 1
-		st := f.state[i].Load()
-		abaWindow()
-		// A stale st (the block was taken meanwhile) goes with a stale h,
-		// and the tag makes that CAS fail.
-		nh := (h&^idxMask + tagOne) | linkOf(st)
-		if s.head.CompareAndSwap(h, nh) {
-			f.state[i].Store(st | outBit)
-			if nh < tagOne || int64(depthOf(st))-1 < s.low.Load() {
-				f.popped(s, nh, st)
-			}
-			return int(i), true
-		}
-	}
-}
-
-// popped is the rare bookkeeping after a pop: the tag wrapped, or the
-// stripe reached a new low.
-//
-// Outlined slow path so the fast path stays small.
-func (f *freeList) popped(s *stripe, nh, st uint64) {
-	if nh < tagOne {
-		s.wraps.Add(1)
-	}
-	if free := int64(depthOf(st)) - 1; free < s.low.Load() {
-		f.newLow(s, free)
-	}
-}
-
-// newLow records a new smallest free count on s and samples the high-water
-// mark; with one stripe that makes it exact.
-//
-// Outlined slow path so the fast path inlines.
-func (f *freeList) newLow(s *stripe, free int64) {
-	for {
-		old := s.low.Load()
-		if free >= old || s.low.CompareAndSwap(old, free) {
-			break
-		}
-	}
-	f.noteHighWater(int64(f.inUse()))
 }
 
 func (f *freeList) noteHighWater(n int64) {
@@ -228,66 +284,62 @@ func (f *freeList) noteHighWater(n int64) {
 
 // checkOut reports whether block i is out; a false answer means a Put of
 // it would be a double Put.
-func (f *freeList) checkOut(i int) bool { return f.state[i].Load()&outBit != 0 }
+func (f *freeList) checkOut(i int) bool {
+	return f.words[f.wordOf(i)].Load()&(1<<(i%wordBlocks)) == 0
+}
 
-// put returns block i to its own stripe. It reports false, changing
-// nothing, if i is not out (a double Put).
+// slot is block i's word and bit.
+func (f *freeList) slot(i int) (*atomic.Uint64, uint64) {
+	return &f.words[f.wordOf(i)], 1 << (i % wordBlocks)
+}
+
+// put returns block i. It reports false, changing nothing, if i is not out
+// (a double Put): the CAS that sets the bit is what makes two racing Puts
+// of one block fail one of them. Slab.Put and Fixed.Put write this out
+// themselves, to be one call deep.
 //
-// A block always goes back to the stripe it was placed on, not to the
-// putter's: a goroutine that takes and returns blocks keeps finding them on
-// its own stripe, and blocks handed from a producer goroutine to a consumer
-// that returns them flow back to the producer instead of piling up on the
-// consumer's stripe.
+// A block always goes back to its own stripe, not to the putter's: a
+// goroutine that takes and returns blocks keeps finding them on its own
+// stripe, and blocks handed from a producer goroutine to a consumer that
+// returns them flow back to the producer.
 func (f *freeList) put(i int) bool {
-	st := f.state[i].Load()
-	if st&outBit == 0 {
-		return false
-	}
-	home := stripeOf(st)
-	s := &f.stripes[home]
-	claimed := false
+	w, bit := f.slot(i)
 	for {
-		h := s.head.Load()
-		top := h & idxMask
-		var depth uint64 = 1
-		if top != 0 {
-			depth += depthOf(f.state[top-1].Load())
+		v := w.Load()
+		if v&bit != 0 {
+			return false
 		}
-		ns := home<<stripeShift | depth<<depthShift | top
-		if !claimed {
-			// The CAS from the out state is what makes two racing Puts
-			// of one block fail one of them.
-			if !f.state[i].CompareAndSwap(st, ns) {
-				return false
-			}
-			claimed = true
-		} else {
-			f.state[i].Store(ns)
+		if w.CompareAndSwap(v, v|bit) {
+			break
 		}
-		nh := (h&^idxMask + tagOne) | (uint64(i) + 1)
-		if s.head.CompareAndSwap(h, nh) {
-			if nh < tagOne {
-				s.wraps.Add(1)
-			}
-			if f.waiters.Waiting() != 0 {
-				f.waiters.NotifyOne()
-			}
-			return true
-		}
+	}
+	f.notify()
+	return true
+}
+
+// notify wakes a parked Acquire after a Put; one atomic load when none is
+// parked.
+func (f *freeList) notify() {
+	if f.waiters.Waiting() != 0 {
+		f.waiters.NotifyOne()
 	}
 }
 
 // acquire is get that parks until a block is returned or ctx is done. A
 // free block is taken even if ctx is already done.
-func (f *freeList) acquire(ctx context.Context) (int, error) {
-	h := f.home()
-	if i, ok := f.pop(&f.stripes[h]); ok {
-		return i, nil
+func (f *freeList) acquire(ctx context.Context) (unsafe.Pointer, error) {
+	if p := f.get(); p != nil {
+		return p, nil
 	}
-	if i, ok := f.getSlow(h); ok {
-		return i, nil
+	f.empty.Add(^uint64(0)) // get counted an empty Get; this call waits instead
+	i, err := f.acquireSlow(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return f.acquireSlow(ctx)
+	if f.onGet != nil {
+		f.onGet(i)
+	}
+	return unsafe.Add(f.base, uintptr(i)*f.elem), nil
 }
 
 func (f *freeList) acquireSlow(ctx context.Context) (int, error) {
@@ -309,25 +361,10 @@ func (f *freeList) acquireSlow(ctx context.Context) (int, error) {
 	}
 }
 
-// freeOn is the number of free blocks on s: the depth of its top block.
-func (f *freeList) freeOn(s *stripe) uint64 {
-	for {
-		h := s.head.Load()
-		top := h & idxMask
-		if top == 0 {
-			return 0
-		}
-		st := f.state[top-1].Load()
-		if s.head.Load() == h {
-			return depthOf(st)
-		}
-	}
-}
-
 func (f *freeList) inUse() int {
 	free := 0
-	for k := range f.stripes {
-		free += int(f.freeOn(&f.stripes[k]))
+	for k := range f.words {
+		free += bits.OnesCount64(f.words[k].Load() & freeMask)
 	}
 	return max(0, f.n-free)
 }
@@ -335,27 +372,19 @@ func (f *freeList) inUse() int {
 func (f *freeList) stats() Stats {
 	var gets uint64
 	free := 0
+	for k := range f.words {
+		v := f.words[k].Load()
+		gets += v >> wordBlocks
+		free += bits.OnesCount64(v & freeMask)
+	}
 	for k := range f.stripes {
-		s := &f.stripes[k]
-		var h, fr, w uint64
-		for {
-			w = s.wraps.Load()
-			h = s.head.Load()
-			fr = f.freeOn(s)
-			if s.head.Load() == h && s.wraps.Load() == w {
-				break
-			}
-		}
-		free += int(fr)
-		ops := w<<(64-tagShift) + h>>tagShift // pops + pushes
-		// pops - pushes = initial - free
-		gets += (ops + s.initial - fr) / 2
+		gets += f.stripes[k].wraps.Load() << wordBlocks
 	}
 	inUse := max(0, f.n-free)
 	f.noteHighWater(int64(inUse))
-	puts := gets - uint64(inUse)
-	if gets < uint64(inUse) { // racing reads across stripes
-		puts = 0
+	puts := uint64(0)
+	if gets >= uint64(inUse) { // not so under racing reads
+		puts = gets - uint64(inUse)
 	}
 	return Stats{
 		Capacity:  f.n,

@@ -7,8 +7,9 @@ import (
 	"runtime"
 )
 
-// abaWindow yields now and then between a pop's read of the link and its
-// CAS, so other goroutines can pop and push the same block meanwhile.
+// abaWindow yields now and then between a Get's read of a word and its
+// compare-and-swap, so other goroutines can take and return the same
+// blocks meanwhile.
 func abaWindow() {
 	if rand.IntN(4) == 0 {
 		runtime.Gosched()

@@ -17,19 +17,19 @@ type Options struct {
 	// Get and Put; use it in tests and staging.
 	Debug bool
 
-	// Stripes is the number of free lists the blocks are spread over, a
-	// power of two. 0 chooses from GOMAXPROCS and the number of blocks.
-	// 1 gives one exact LIFO stack: the most recently returned block is
-	// always the next one handed out, and [Stats].HighWater is exact.
+	// Stripes is the number of parts the free map is split into, a
+	// power of two, each on cache lines of its own, so that goroutines on
+	// different cores rarely touch the same line. 0 chooses from
+	// GOMAXPROCS and the number of blocks. A stripe holds at least 32
+	// blocks, so a small pool may use fewer stripes than asked for.
 	Stripes int
 }
 
 const (
-	// idxBits is the width of a block index in the head and state words;
-	// it leaves 40 bits of the head word for the ABA tag.
-	idxBits = 24
 	// MaxBlocks is the largest number of blocks a Slab or Fixed can hold.
-	MaxBlocks = 1<<idxBits - 1
+	// A Get on an exhausted pool reads the whole free map, one word per 32
+	// blocks; this bound keeps that under a millisecond.
+	MaxBlocks = 1<<24 - 1
 	// maxStripes bounds the stripes: beyond this, scanning for a free
 	// block on an empty stripe costs more than the contention it saves.
 	maxStripes = 64

@@ -31,11 +31,12 @@ import (
 type Slab struct {
 	_     noCopy
 	fl    freeList
-	mem   []byte  // the region; keeps it alive
-	base  uintptr // address of mem[0]
-	total uintptr // len(mem)
-	size  int     // block size
-	shift int     // log2(size) when size is a power of two, else -1
+	mem   []byte         // the region; keeps it alive
+	ptr   unsafe.Pointer // &mem[0]
+	base  uintptr        // address of mem[0]
+	total uintptr        // len(mem)
+	size  int            // block size
+	shift int            // log2(size) when size is a power of two, else -1
 	dbg   *tracker
 }
 
@@ -64,14 +65,16 @@ func NewSlabWithOptions(blockSize, blocks int, opts Options) (*Slab, error) {
 		size:  blockSize,
 		shift: -1,
 	}
-	s.base = uintptr(unsafe.Pointer(unsafe.SliceData(s.mem)))
+	s.ptr = unsafe.Pointer(unsafe.SliceData(s.mem))
+	s.base = uintptr(s.ptr)
 	s.total = uintptr(len(s.mem))
 	if blockSize&(blockSize-1) == 0 {
 		s.shift = bits.TrailingZeros(uint(blockSize))
 	}
-	s.fl.init(blocks, opts.stripesFor(blocks))
+	s.fl.init(blocks, opts.stripesFor(blocks), s.ptr, uintptr(blockSize))
 	if opts.Debug {
 		s.dbg = newTracker(blocks)
+		s.fl.onGet = s.debugGet
 	}
 	return s, nil
 }
@@ -88,28 +91,21 @@ func (s *Slab) Cap() int { return s.fl.n }
 // false when every block is out. Its contents are whatever the previous
 // owner left (in debug mode: [PoisonByte]).
 func (s *Slab) Get() ([]byte, bool) {
-	i, ok := s.fl.get()
-	if !ok {
-		return nil, false
+	if p := s.fl.get(); p != nil {
+		return unsafe.Slice((*byte)(p), s.size), true
 	}
-	if s.dbg != nil {
-		s.debugGet(i)
-	}
-	return s.block(i), true
+	return nil, false
 }
 
 // Acquire is [Slab.Get] that waits, parked, until a block is returned or
 // ctx is done; then it returns ctx.Err(). A free block is handed out even
 // if ctx is already done. Waiters are woken in the order they parked.
 func (s *Slab) Acquire(ctx context.Context) ([]byte, error) {
-	i, err := s.fl.acquire(ctx)
+	p, err := s.fl.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.dbg != nil {
-		s.debugGet(i)
-	}
-	return s.block(i), nil
+	return unsafe.Slice((*byte)(p), s.size), nil
 }
 
 // Put returns a block that Get or Acquire handed out. It panics, changing
@@ -136,9 +132,17 @@ func (s *Slab) Put(b []byte) {
 		s.debugPut(int(i))
 		return
 	}
-	if !s.fl.put(int(i)) {
-		panicDoublePut("Slab", int(i))
+	w, bit := s.fl.slot(int(i))
+	for {
+		v := w.Load()
+		if v&bit != 0 {
+			panicDoublePut("Slab", int(i))
+		}
+		if w.CompareAndSwap(v, v|bit) {
+			break
+		}
 	}
+	s.fl.notify()
 }
 
 // Stats returns the pool's counters. It costs O(stripes).
@@ -150,8 +154,7 @@ func (s *Slab) Stats() Stats { return s.fl.stats() }
 func (s *Slab) Leaks() []Leak { return leaks(&s.fl, s.dbg) }
 
 func (s *Slab) block(i int) []byte {
-	p := unsafe.Add(unsafe.Pointer(unsafe.SliceData(s.mem)), i*s.size)
-	return unsafe.Slice((*byte)(p), s.size)
+	return unsafe.Slice((*byte)(unsafe.Add(s.ptr, i*s.size)), s.size)
 }
 
 // The panics are outlined, and take addresses as integers, so that Put

@@ -352,8 +352,8 @@ func TestSlab_PanickingPutChangesNothing(t *testing.T) {
 	s.Put(b)
 }
 
-func TestSlab_HighWaterIsExactWithOneStripe(t *testing.T) {
-	s := newSlab(t, 8, 10, Options{Stripes: 1})
+func TestSlab_HighWaterIsExactForUpTo32Blocks(t *testing.T) {
+	s := newSlab(t, 8, 10, Options{})
 	var held [][]byte
 	for range 7 {
 		b, _ := s.Get()
@@ -378,32 +378,32 @@ func TestSlab_HighWaterIsExactWithOneStripe(t *testing.T) {
 
 func TestStripe_IsPaddedToTwoCacheLines(t *testing.T) {
 	if got := unsafe.Sizeof(stripe{}); got != 2*64 {
-		t.Errorf("unsafe.Sizeof(stripe{}) = %d; want 128 (a full line around the hot words)", got)
+		t.Errorf("unsafe.Sizeof(stripe{}) = %d; want 128 (a full line around the hint)", got)
 	}
-	if off := unsafe.Offsetof(stripe{}.head); off != 64 {
-		t.Errorf("head at offset %d; want 64", off)
+	if off := unsafe.Offsetof(stripe{}.hint); off != 64 {
+		t.Errorf("hint at offset %d; want 64", off)
 	}
 }
 
-// The head's 40-bit tag wraps; Stats counts the wraps so Gets and Puts stay
-// exact across it.
-func TestSlab_StatsSurviveTheTagWrapping(t *testing.T) {
+// A word's 32-bit Get count wraps; Stats counts the wraps so Gets and
+// Puts stay exact across it.
+func TestSlab_StatsSurviveTheGetCountWrapping(t *testing.T) {
 	s := newSlab(t, 8, 4, Options{Stripes: 1})
-	const t0 = 1<<40 - 4 // 4 operations before the wrap
-	st := &s.fl.stripes[0]
-	st.head.Store(st.head.Load() | t0<<tagShift)
+	const c0 = 1<<32 - 4 // 4 Gets before the wrap
+	w := &s.fl.words[0]
+	w.Store(w.Load() | c0<<wordBlocks)
 	for range 5 {
 		b, _ := s.Get()
 		c, _ := s.Get()
 		s.Put(b)
 		s.Put(c)
 	}
-	if w := st.wraps.Load(); w != 1 {
+	if w := s.fl.stripes[0].wraps.Load(); w != 1 {
 		t.Fatalf("wraps = %d; want 1", w)
 	}
 	got := s.Stats()
-	if got.Gets-t0/2 != 10 || got.Puts-t0/2 != 10 || got.InUse != 0 {
-		t.Errorf("Stats = %+v; want 10 Gets and Puts beyond the artificial %d", got, uint64(t0/2))
+	if got.Gets-c0 != 10 || got.Puts-c0 != 10 || got.InUse != 0 {
+		t.Errorf("Stats = %+v; want 10 Gets and Puts beyond the artificial %d", got, uint64(c0))
 	}
 }
 
@@ -441,4 +441,20 @@ func TestSlab_IdleAcquireParks(t *testing.T) {
 		t.Fatalf("Acquire = %v; want Canceled", err)
 	}
 	s.Put(b)
+}
+
+func TestSlab_EachStripeStartsOnItsOwnCacheLine(t *testing.T) {
+	for _, n := range []int{1, 31, 100, 1000, 5000} {
+		s := newSlab(t, 8, n, Options{Stripes: 8})
+		f := &s.fl
+		for k := range int(f.nStripes) {
+			w := &f.words[k<<f.strideShift]
+			if uintptr(unsafe.Pointer(w))%64 != 0 {
+				t.Errorf("n=%d: stripe %d's words start at %p, not on a cache line", n, k, w)
+			}
+		}
+		if got := int(f.nStripes) * f.wps * wordBlocks; got < n {
+			t.Errorf("n=%d: %d stripes of %d words hold only %d blocks", n, f.nStripes, f.wps, got)
+		}
+	}
 }

@@ -7,11 +7,12 @@ import "time"
 type Stats struct {
 	Capacity int // blocks in the pool
 	InUse    int // blocks handed out and not yet returned
-	// HighWater is the largest InUse seen. With one stripe
-	// ([Options].Stripes = 1) it is exact; with several it is sampled
-	// whenever a stripe reaches a new low or the pool runs dry, and at
-	// every Stats call, so it is a lower bound of the true peak that is
-	// exact whenever the pool ran out of blocks.
+	// HighWater is the largest InUse seen. Keeping it exact would take a
+	// counter shared by every Get and Put, so it is sampled instead: when
+	// a Get takes a 32-block word of the free map to a new low (in pools
+	// of up to 65,536 blocks), when the pool runs dry, and at every Stats
+	// call. It is exact for pools of up to 32 blocks and whenever the
+	// pool ran dry, and otherwise a lower bound of the true peak.
 	HighWater int
 	Gets      uint64        // blocks handed out by Get, TryAcquire and Acquire
 	Puts      uint64        // blocks returned
