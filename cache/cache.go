@@ -24,12 +24,26 @@
 // or expired), and [Cache.CompareAndSwap] and [Cache.CompareAndDelete]
 // compare values with == and panic if the value type is not comparable, as
 // sync.Map does.
+//
+// # Features
+//
+// Beyond sync.Map, every one optional and free when unused ([Options]):
+// loading with one load per key however many goroutines ask
+// ([Cache.LoadOrCompute], [Cache.LoadOrComputeAll]); refresh-ahead in the
+// background ([Options.RefreshAfter]); expiry after write, after access
+// ([Options.ExpireAfterAccess]) or per entry ([Options.Expiry],
+// [Cache.StoreTTL]); capacity by weight ([Options.Weigher]); an eviction
+// listener with the [Cause] ([Options.OnEvict]); statistics ([Cache.Stats],
+// [Options.StatsRecorder], [Cache.Expvar]); iteration ([Cache.All],
+// [Cache.Keys], [Cache.Values]); and snapshots ([Cache.WriteTo],
+// [Cache.ReadFrom]).
 package cache
 
 import (
 	"fmt"
 	"iter"
 	"reflect"
+	"runtime"
 	"time"
 
 	"github.com/hotpath/hotpath/cache/internal/engine"
@@ -42,14 +56,15 @@ import (
 // by multiple goroutines; a write synchronizes before every read that
 // observes it, as with sync.Map.
 //
-// A cache with a TTL, or one that has stored an entry with [Cache.StoreTTL],
-// runs one goroutine that reclaims expired entries about once a second. Call
-// [Cache.Close] to stop it; a cache dropped without Close stops it when the
-// cache is garbage collected.
+// A cache with a TTL (or an Expiry function), or one that has stored an
+// entry with [Cache.StoreTTL], runs one goroutine that reclaims expired
+// entries about once a second, and a cache with [Options.RefreshAfter] runs
+// one goroutine per refresh in flight. Call [Cache.Close] to stop them; a
+// cache dropped without Close stops them when it is garbage collected (no
+// goroutine keeps it reachable).
 type Cache[K comparable, V any] struct {
 	_     noCopy
 	eng   *engine.Engine[K, V]
-	ttl   int64 // default TTL in nanoseconds
 	equal func(a, b V) bool
 	bg    *reclaimer // a separate allocation: see reclaimer
 }
@@ -65,19 +80,37 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		shards = engine.DefaultShards(opts.Capacity)
 	}
 	c := &Cache[K, V]{
-		ttl:   int64(opts.TTL),
 		equal: equalFunc[V](),
 		bg:    &reclaimer{},
 	}
-	c.eng = engine.New(engine.Config[K, V]{
-		Capacity:  opts.Capacity,
-		Shards:    shards,
-		TTL:       int64(opts.TTL),
-		Now:       engineClock(opts.Clock),
-		NewPolicy: newPolicy[K, V](opts.Policy),
-	})
-	if opts.TTL > 0 {
+	cfg := engine.Config[K, V]{
+		Capacity:          opts.Capacity,
+		Shards:            shards,
+		TTL:               int64(opts.TTL),
+		Now:               engineClock(opts.Clock),
+		NewPolicy:         newPolicy[K, V](opts.Policy),
+		Weigh:             opts.Weigher,
+		ExpireAfterAccess: opts.ExpireAfterAccess,
+		RefreshAfter:      int64(opts.RefreshAfter),
+		Refresh:           opts.Refresh,
+	}
+	if opts.StatsRecorder != nil {
+		cfg.Recorder = opts.StatsRecorder
+	}
+	if f := opts.OnEvict; f != nil {
+		cfg.OnEvict = func(k K, v V, cause engine.Cause) { f(k, v, Cause(cause)) }
+	}
+	if f := opts.Expiry; f != nil {
+		cfg.TTLFor = func(k K, v V) int64 { return max(int64(f(k, v)), 0) }
+	}
+	c.eng = engine.New(cfg)
+	if opts.TTL > 0 || opts.Expiry != nil {
 		startReclaimer(c)
+	}
+	if opts.Refresh != nil {
+		// The refresh goroutines hold the engine, never the Cache, so a
+		// dropped Cache is collected and this cancels them.
+		runtime.AddCleanup(c, func(e *engine.Engine[K, V]) { e.Cancel() }, c.eng)
 	}
 	return c, nil
 }
@@ -93,12 +126,14 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 }
 
 // Load returns the value stored for key, if it is present and has not
-// expired.
+// expired. With [Options.ExpireAfterAccess] a hit restarts the entry's time
+// to live; with [Options.RefreshAfter] a hit on an entry due for a refresh
+// starts one in the background and returns the current value.
 func (c *Cache[K, V]) Load(key K) (value V, ok bool) { return c.eng.Load(key) }
 
-// Store sets the value for key. It expires after [Options.TTL] if that is
-// set.
-func (c *Cache[K, V]) Store(key K, value V) { c.eng.Store(key, value, c.ttl) }
+// Store sets the value for key. It expires after [Options.TTL], or the time
+// [Options.Expiry] gives, if either is set.
+func (c *Cache[K, V]) Store(key K, value V) { c.eng.Store(key, value, c.eng.TTLOf(key, value)) }
 
 // StoreTTL sets the value for key with its own time to live: the entry
 // expires ttl after this write. A ttl of 0 stores an entry that never
@@ -153,9 +188,25 @@ func (c *Cache[K, V]) CompareAndDelete(key K, old V) (deleted bool) {
 // does not count as use for eviction.
 func (c *Cache[K, V]) Range(f func(key K, value V) bool) { c.eng.Range(f) }
 
-// All returns an iterator over the entries, with Range's guarantees.
+// All returns an iterator over the entries, with Range's guarantees: weakly
+// consistent, safe during concurrent writes, no lock held while the loop
+// body runs.
 func (c *Cache[K, V]) All() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) { c.eng.Range(yield) }
+}
+
+// Keys returns an iterator over the keys, with Range's guarantees.
+func (c *Cache[K, V]) Keys() iter.Seq[K] {
+	return func(yield func(K) bool) {
+		c.eng.Range(func(k K, _ V) bool { return yield(k) })
+	}
+}
+
+// Values returns an iterator over the values, with Range's guarantees.
+func (c *Cache[K, V]) Values() iter.Seq[V] {
+	return func(yield func(V) bool) {
+		c.eng.Range(func(_ K, v V) bool { return yield(v) })
+	}
 }
 
 // Clear deletes every entry.
@@ -166,16 +217,30 @@ func (c *Cache[K, V]) Clear() { c.eng.Clear() }
 // for monitoring and tests, not for hot paths.
 func (c *Cache[K, V]) Len() int { return c.eng.Len() }
 
+// Weight returns the total weight of the entries (their number without a
+// Weigher), counting expired entries not yet reclaimed.
+func (c *Cache[K, V]) Weight() int64 { return c.eng.Weight() }
+
 // Stats returns the cache's counters since it was created.
 func (c *Cache[K, V]) Stats() Stats {
 	n := c.eng.Counters()
-	return Stats{Hits: n.Hits, Misses: n.Misses, Evictions: n.Evictions, Expirations: n.Expirations}
+	return Stats{
+		Hits: n.Hits, Misses: n.Misses,
+		Evictions: n.Evictions, EvictedWeight: n.EvictedWeight,
+		Expirations: n.Expirations, Rejections: n.Rejections,
+		LoadSuccesses: n.LoadSuccesses, LoadFailures: n.LoadFailures, LoadTime: n.LoadTime,
+	}
 }
 
-// Close stops the goroutine that reclaims expired entries, if one runs. It
-// is idempotent. A closed cache still answers every method; expired entries
-// are then reclaimed by writes and by [Cache.Len] only.
-func (c *Cache[K, V]) Close() { c.bg.close() }
+// Close stops the goroutine that reclaims expired entries, if one runs,
+// cancels the context of running refreshes and waits for them to return. It
+// is idempotent. A closed cache still answers every method, but starts no
+// refresh; expired entries are then reclaimed by writes and by [Cache.Len]
+// only. Close must not be called from OnEvict or Refresh.
+func (c *Cache[K, V]) Close() {
+	c.bg.close()
+	c.eng.Close()
+}
 
 // equalFunc returns == for V, or a function that panics naming the type if
 // V is not comparable.

@@ -70,6 +70,7 @@ func (m *model) set(k, v int, ttl time.Duration) {
 			victim := m.order[len(m.order)-1]
 			m.remove(victim)
 			m.stats.Evictions++
+			m.stats.EvictedWeight++
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -16,9 +17,18 @@ type Clock interface {
 	Now() time.Time
 }
 
-// Options configures a [Cache]. Only Capacity is required.
+// Options configures a [Cache]. Only Capacity is required; every other
+// field's zero value turns its feature off, and a feature that is off costs
+// the cache nothing per entry.
+//
+// The callbacks (Weigher, Expiry, OnEvict, Refresh, and StatsRecorder's
+// methods) are called by whichever goroutine uses the cache. Weigher and
+// Expiry are called before the shard's lock is taken and OnEvict and Refresh
+// after it is released, so they may use the cache; StatsRecorder's
+// RecordEviction is called with the lock held and must not.
 type Options[K comparable, V any] struct {
-	// Capacity is the most entries the cache holds. It must be > 0.
+	// Capacity is the most entries the cache holds; with a Weigher, the
+	// most total weight. It must be > 0.
 	Capacity int
 
 	// Policy chooses what to evict when the cache is full. The zero value
@@ -29,15 +39,61 @@ type Options[K comparable, V any] struct {
 	// into: 0 chooses from Capacity and GOMAXPROCS (four shards per
 	// GOMAXPROCS, each holding at least 1024 entries); otherwise a power of
 	// two. Each shard evicts on its own, so Shards: 1 makes the policy exact
-	// for the whole cache.
+	// for the whole cache. Each shard holds Capacity/Shards of the capacity.
 	Shards int
 
-	// TTL is how long an entry lives after each write; 0 means entries do
-	// not expire unless stored with [Cache.StoreTTL]. An expired entry is
-	// never returned, even before it is reclaimed.
+	// TTL is how long an entry lives after each write (or, with
+	// ExpireAfterAccess, after each read or write); 0 means entries do not
+	// expire unless stored with [Cache.StoreTTL] or given a TTL by Expiry.
+	// An expired entry is never returned, even before it is reclaimed.
 	TTL time.Duration
 
-	// Clock is the time source for expiry; nil means the system clock.
+	// Expiry, if set, gives each entry its own time to live, computed at
+	// every write that does not name one ([Cache.StoreTTL] does). It
+	// replaces TTL; a result ≤ 0 means the entry does not expire. It must be
+	// fast and must not panic.
+	Expiry func(key K, value V) time.Duration
+
+	// ExpireAfterAccess makes an entry's time to live (TTL, Expiry's or
+	// StoreTTL's) count from its last read or write instead of its last
+	// write. It costs a map lookup per hit and a little memory per entry.
+	ExpireAfterAccess bool
+
+	// Weigher, if set, gives each entry a weight, and Capacity bounds the
+	// total weight instead of the count. It is called once per write, with
+	// no lock held, and must be fast and pure. An entry heavier than its
+	// shard's share of the capacity (Capacity/Shards) is not stored: the
+	// write removes the key's old value (cause Replaced), OnEvict gets the
+	// new value with cause [Rejected], and [Stats].Rejections counts it.
+	Weigher func(key K, value V) uint32
+
+	// OnEvict, if set, is called once for every entry that leaves the
+	// cache, and for every write that [Rejected], with the cause. It runs
+	// with no lock held, so it may use the cache. See [Cause] for the
+	// ordering guarantees.
+	OnEvict func(key K, value V, cause Cause)
+
+	// RefreshAfter, with Refresh, reloads an entry in the background once it
+	// is older than this (since its last write) and is read: the read
+	// returns the old value at once, and Refresh's result replaces it when it
+	// comes. One refresh per key runs at a time; a failed refresh keeps the
+	// old value (the next read after it tries again). It must be less than
+	// TTL to be of use.
+	RefreshAfter time.Duration
+
+	// Refresh computes a new value for a key whose entry is due for a
+	// refresh, given the old value. It runs on a goroutine of its own, with
+	// a context that [Cache.Close] cancels; Close waits for it to return. A
+	// Refresh that panics counts as a failed refresh.
+	Refresh func(ctx context.Context, key K, old V) (V, error)
+
+	// StatsRecorder, if set, is told of every hit, miss, eviction and load
+	// as it happens, in addition to the built-in counters behind
+	// [Cache.Stats]; it is the hook for Prometheus or OpenTelemetry.
+	StatsRecorder StatsRecorder
+
+	// Clock is the time source for expiry, refresh and load times; nil
+	// means the system clock.
 	Clock Clock
 }
 
@@ -55,6 +111,15 @@ func (o *Options[K, V]) validate() error {
 	}
 	if o.TTL < 0 {
 		return fmt.Errorf("%w: TTL must be >= 0, got %v", ErrInvalidOptions, o.TTL)
+	}
+	if o.RefreshAfter < 0 {
+		return fmt.Errorf("%w: RefreshAfter must be >= 0, got %v", ErrInvalidOptions, o.RefreshAfter)
+	}
+	if o.RefreshAfter > 0 && o.Refresh == nil {
+		return fmt.Errorf("%w: RefreshAfter is %v but Refresh is nil", ErrInvalidOptions, o.RefreshAfter)
+	}
+	if o.Refresh != nil && o.RefreshAfter == 0 {
+		return fmt.Errorf("%w: Refresh is set but RefreshAfter is 0", ErrInvalidOptions)
 	}
 	return o.Policy.validate()
 }

@@ -1,9 +1,11 @@
 package cache_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotpath/hotpath/cache"
 )
@@ -21,6 +23,9 @@ func TestNew_RejectsInvalidOptionsWithClearErrors(t *testing.T) {
 		{"more shards than capacity", cache.Options[int, int]{Capacity: 2, Shards: 4, Policy: cache.LRU}, "shards (4) must not exceed capacity (2)"},
 		{"negative TTL", cache.Options[int, int]{Capacity: 10, TTL: -1, Policy: cache.LRU}, "TTL must be >= 0, got -1ns"},
 		{"unknown policy", cache.Options[int, int]{Capacity: 10, Policy: cache.Policy(42)}, "unknown policy Policy(42)"},
+		{"negative RefreshAfter", cache.Options[int, int]{Capacity: 10, RefreshAfter: -1, Refresh: refreshNop}, "RefreshAfter must be >= 0, got -1ns"},
+		{"RefreshAfter without Refresh", cache.Options[int, int]{Capacity: 10, RefreshAfter: time.Second}, "RefreshAfter is 1s but Refresh is nil"},
+		{"Refresh without RefreshAfter", cache.Options[int, int]{Capacity: 10, Refresh: refreshNop}, "Refresh is set but RefreshAfter is 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +46,8 @@ func TestNew_RejectsInvalidOptionsWithClearErrors(t *testing.T) {
 		})
 	}
 }
+
+func refreshNop(_ context.Context, _ int, old int) (int, error) { return old, nil }
 
 func TestMust_PanicsOnInvalidOptions(t *testing.T) {
 	defer func() {

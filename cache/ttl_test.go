@@ -234,7 +234,7 @@ func TestCache_StatsCountLookupsEvictionsAndExpirations(t *testing.T) {
 	c.StoreTTL(4, 4, time.Second)
 	clock.Advance(2 * time.Second)
 	c.Len()
-	want := cache.Stats{Hits: 1, Misses: 1, Evictions: 2, Expirations: 1}
+	want := cache.Stats{Hits: 1, Misses: 1, Evictions: 2, EvictedWeight: 2, Expirations: 1}
 	if got := c.Stats(); got != want {
 		t.Fatalf("Stats = %+v, want %+v", got, want)
 	}

@@ -26,14 +26,26 @@
 // and under skewed traffic the hottest shard's counter, not the policy lock,
 // is the bottleneck — the same line a lock-free table's read buffer would
 // contend on.
+//
+// # Features that cost nothing unless configured
+//
+// Weights, eviction listeners, loading, refresh-ahead, expiry after access
+// and stats recorders live in side structures: a shard's calls map (loads
+// in flight), its event queue (listener calls waiting to be made outside the
+// lock) and its aux map (write times and TTLs, only for caches that refresh
+// or expire after access). A cache that uses none of them pays a few
+// predictable branches and no memory per entry: a node stays 64 bytes for
+// int keys and values.
 package engine
 
 import (
+	"context"
 	"hash/maphash"
 	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hotpath/hotpath/cache/internal/node"
 	"github.com/hotpath/hotpath/cache/internal/wheel"
@@ -61,6 +73,29 @@ type Policy[K comparable, V any] interface {
 	Clear()                    // forget every entry
 }
 
+// Cause is why an entry left the cache (or, for Rejected, never entered it).
+type Cause int
+
+// The causes, in the facade's order.
+const (
+	Evicted  Cause = iota + 1 // removed to keep the shard within its capacity
+	Expired                   // its time to live ran out
+	Deleted                   // removed by a delete or Clear
+	Replaced                  // its value was overwritten by a write
+	Rejected                  // heavier than its shard's whole capacity: never stored
+)
+
+// Recorder receives the cache's statistics as they happen. Its methods are
+// called on the goroutine that caused the event, RecordEviction with the
+// shard's write lock held.
+type Recorder interface {
+	RecordHits(count int)
+	RecordMisses(count int)
+	RecordEviction(weight uint32)
+	RecordLoadSuccess(loadTime time.Duration)
+	RecordLoadFailure(loadTime time.Duration)
+}
+
 // Config configures an Engine. The facade validates it.
 type Config[K comparable, V any] struct {
 	Capacity int
@@ -70,6 +105,15 @@ type Config[K comparable, V any] struct {
 	// NewPolicy builds one shard's policy for its capacity; hash is the
 	// engine's seeded key hash, for policies that keep frequency sketches.
 	NewPolicy func(capacity int, hash func(K) uint64) Policy[K, V]
+
+	// The optional features; the zero value of each turns it off.
+	Weigh             func(K, V) uint32 // nil: every entry weighs 1
+	TTLFor            func(K, V) int64  // nil: TTL for every default write
+	ExpireAfterAccess bool              // a hit restarts the entry's TTL
+	OnEvict           func(K, V, Cause) // called outside locks
+	Recorder          Recorder
+	RefreshAfter      int64 // nanoseconds; with Refresh
+	Refresh           func(ctx context.Context, key K, old V) (V, error)
 }
 
 // Engine is the sharded cache.
@@ -83,20 +127,51 @@ type Engine[K comparable, V any] struct {
 	// expiring becomes true when the first entry with an expiry time is
 	// stored; until then writes skip the clock and the wheel entirely.
 	expiring atomic.Bool
+
+	// Optional features, written once by New.
+	extras       bool // any of eaa, refreshAfter, rec: Load takes its slow hit path
+	eaa          bool
+	needNow      bool // writes need the time even without a TTL (aux records it)
+	weigh        func(K, V) uint32
+	ttlFor       func(K, V) int64
+	rec          Recorder
+	refreshAfter int64
+	refresh      func(ctx context.Context, key K, old V) (V, error)
+	bg           background
+}
+
+// aux is what a cache that refreshes or expires after access keeps for each
+// entry beside its node, so that caches that do neither pay nothing for it.
+type aux struct {
+	born int64 // engine time of the entry's last write
+	ttl  int64 // the TTL of that write, restarted by each hit with eaa
 }
 
 type shard[K comparable, V any] struct {
-	mu     sync.RWMutex           // protects m, policy, wheel, weight and every node's fields
+	mu     sync.RWMutex           // protects m, policy, wheel, weight, aux, calls and every node's fields
 	m      map[K]*node.Node[K, V] // the entries, expired ones included until reclaimed
 	policy Policy[K, V]
 	wheel  *wheel.Wheel[K, V] // nil until the shard stores an entry that expires
 	weight int64              // total Weight of the entries in m
 	cap    int64
 
-	evictions   atomic.Uint64 // written under mu, read by Stats
-	expirations atomic.Uint64 // written under mu, read by Stats
-	directHits  atomic.Uint64 // hits that bypassed the read buffer
-	misses      atomic.Uint64 // per shard, so the shards stripe the count
+	aux   map[*node.Node[K, V]]aux // nil unless the cache refreshes or expires after access
+	calls map[K]*call[V]           // loads and refreshes in flight; nil until the first
+
+	listen  bool // onEvict != nil; written once by New
+	onEvict func(K, V, Cause)
+	rec     Recorder // written once by New
+	events  eventQueue[K, V]
+
+	evictions     atomic.Uint64 // written under mu, read by Stats
+	evictedWeight atomic.Uint64 // written under mu, read by Stats
+	expirations   atomic.Uint64 // written under mu, read by Stats
+	rejections    atomic.Uint64 // written under mu, read by Stats
+	directHits    atomic.Uint64 // hits that bypassed the read buffer
+	misses        atomic.Uint64 // per shard, so the shards stripe the count
+	loadSuccesses atomic.Uint64
+	loadFailures  atomic.Uint64
+	loadNanos     atomic.Int64
 
 	reads readBuffer[K, V]
 	_     pad.CacheLinePad
@@ -119,12 +194,24 @@ func DefaultShards(capacity int) int {
 // New builds an engine from a validated Config.
 func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 	e := &Engine[K, V]{
-		shards: make([]shard[K, V], cfg.Shards),
-		mask:   uint64(cfg.Shards - 1),
-		seed:   maphash.MakeSeed(),
-		ttl:    cfg.TTL,
-		now:    cfg.Now,
+		shards:       make([]shard[K, V], cfg.Shards),
+		mask:         uint64(cfg.Shards - 1),
+		seed:         maphash.MakeSeed(),
+		ttl:          cfg.TTL,
+		now:          cfg.Now,
+		eaa:          cfg.ExpireAfterAccess,
+		weigh:        cfg.Weigh,
+		ttlFor:       cfg.TTLFor,
+		rec:          cfg.Recorder,
+		refreshAfter: cfg.RefreshAfter,
+		refresh:      cfg.Refresh,
 	}
+	if e.refresh == nil {
+		e.refreshAfter = 0
+	}
+	e.needNow = e.eaa || e.refreshAfter > 0
+	e.extras = e.needNow || e.rec != nil
+	e.bg.init()
 	base, extra := cfg.Capacity/cfg.Shards, cfg.Capacity%cfg.Shards
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -134,8 +221,14 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		}
 		s.m = make(map[K]*node.Node[K, V], min(s.cap, 1024))
 		s.policy = cfg.NewPolicy(int(s.cap), e.hash)
+		s.onEvict = cfg.OnEvict
+		s.listen = cfg.OnEvict != nil
+		s.rec = cfg.Recorder
+		if e.needNow {
+			s.aux = make(map[*node.Node[K, V]]aux)
+		}
 	}
-	if cfg.TTL > 0 {
+	if cfg.TTL > 0 || cfg.TTLFor != nil {
 		e.expiring.Store(true)
 	}
 	return e
@@ -157,6 +250,23 @@ func (e *Engine[K, V]) shardFor(key K) *shard[K, V] {
 // collide cannot be chosen in advance.
 func (e *Engine[K, V]) hash(key K) uint64 { return maphash.Comparable(e.seed, key) }
 
+// TTLOf is the time to live of a write of value for key that names none:
+// the expiry function's answer, or the default TTL.
+func (e *Engine[K, V]) TTLOf(key K, value V) int64 {
+	if e.ttlFor == nil {
+		return e.ttl
+	}
+	return e.ttlFor(key, value)
+}
+
+// weightOf is the weight of an entry; called before the shard lock is taken.
+func (e *Engine[K, V]) weightOf(key K, value V) uint32 {
+	if e.weigh == nil {
+		return 1
+	}
+	return e.weigh(key, value)
+}
+
 // expireAt is the expiry time of an entry written now with ttl; 0 if none.
 func (e *Engine[K, V]) expireAt(now, ttl int64) int64 {
 	if ttl <= 0 {
@@ -173,16 +283,56 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	s := e.shardFor(key)
 	s.mu.RLock()
 	n := s.m[key]
-	if n != nil && (n.ExpireAt == 0 || e.now() < n.ExpireAt) {
-		value, ok = n.Value, true
+	due := false
+	if n != nil {
+		if at := n.ExpireAt.Load(); at == 0 || e.now() < at {
+			value, ok = n.Value, true
+			if e.extras {
+				due = e.hitRLocked(s, n)
+			}
+		}
 	}
 	s.mu.RUnlock()
 	if ok {
 		s.recordHit(n) // also counts the hit
+		if e.extras {
+			e.afterHit(s, key, value, due)
+		}
 	} else {
 		s.misses.Add(1)
+		if e.rec != nil {
+			e.rec.RecordMisses(1)
+		}
 	}
 	return value, ok
+}
+
+// hitRLocked restarts a hit entry's TTL when entries expire after access,
+// and reports whether it is due for a refresh. The caller holds the shard's
+// read lock, so only ExpireAt, which is atomic, is written.
+func (e *Engine[K, V]) hitRLocked(s *shard[K, V], n *node.Node[K, V]) (refreshDue bool) {
+	if s.aux == nil {
+		return false
+	}
+	a := s.aux[n]
+	now := e.now()
+	if e.eaa && a.ttl > 0 {
+		want := e.expireAt(now, a.ttl)
+		if old := n.ExpireAt.Load(); want > old {
+			n.ExpireAt.CompareAndSwap(old, want) // a racing hit stored a time as recent
+		}
+	}
+	return e.refreshAfter > 0 && now-a.born >= e.refreshAfter
+}
+
+// afterHit is the work of a hit that is done with no lock held.
+func (e *Engine[K, V]) afterHit(s *shard[K, V], key K, old V, refreshDue bool) {
+	if e.rec != nil {
+		e.rec.RecordHits(1)
+	}
+	if refreshDue {
+		e.startRefresh(s, key)
+	}
 }
 
 // hits is the number of lookups that found a live entry in this shard: every
@@ -222,18 +372,29 @@ func (s *shard[K, V]) accessLocked(n *node.Node[K, V]) {
 	}
 }
 
+// hitLocked counts a hit found under the write lock by a method whose
+// lookup through Load already counted a miss.
+func (s *shard[K, V]) hitLocked(n *node.Node[K, V]) {
+	s.policy.Access(n)
+	s.directHits.Add(1)
+	s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile
+}
+
 // Store sets the value for key with the given time to live (0: never
-// expires; the facade passes the default TTL for plain stores).
+// expires; the facade passes TTLOf for plain stores).
 func (e *Engine[K, V]) Store(key K, value V, ttl int64) {
+	w := e.weightOf(key, value)
 	s := e.shardFor(key)
 	s.mu.Lock()
 	now := e.maintainLocked(s, ttl)
-	if n := s.liveLocked(e, key, now); n != nil {
-		e.updateLocked(s, n, value, now, ttl)
+	s.invalidateLocked(key)
+	if n := s.liveLocked(key, now); n != nil {
+		e.updateLocked(s, n, value, w, now, ttl)
 	} else {
-		e.insertLocked(s, key, value, now, ttl)
+		e.insertLocked(s, key, value, w, now, ttl)
 	}
 	s.mu.Unlock()
+	s.deliver()
 }
 
 // LoadOrStore returns the live value for key if there is one; otherwise it
@@ -242,19 +403,20 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	if v, ok := e.Load(key); ok {
 		return v, true
 	}
+	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
 	s := e.shardFor(key)
 	s.mu.Lock()
-	now := e.maintainLocked(s, e.ttl)
-	if n := s.liveLocked(e, key, now); n != nil {
+	now := e.maintainLocked(s, ttl)
+	if n := s.liveLocked(key, now); n != nil {
 		actual, loaded = n.Value, true
-		s.policy.Access(n)
-		s.directHits.Add(1)
-		s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile
+		s.hitLocked(n)
 	} else {
-		e.insertLocked(s, key, value, now, e.ttl)
+		s.invalidateLocked(key)
+		e.insertLocked(s, key, value, w, now, ttl)
 		actual = value
 	}
 	s.mu.Unlock()
+	s.deliver()
 	return actual, loaded
 }
 
@@ -263,64 +425,81 @@ func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	s := e.shardFor(key)
 	s.mu.Lock()
 	now := e.maintainLocked(s, 0)
-	if n := s.liveLocked(e, key, now); n != nil {
+	s.invalidateLocked(key)
+	if n := s.liveLocked(key, now); n != nil {
 		value, loaded = n.Value, true
-		s.removeLocked(n)
+		s.removeLocked(n, Deleted)
 	}
 	s.mu.Unlock()
+	s.deliver()
 	return value, loaded
 }
 
 // Swap stores value with the default TTL and returns the previous live
 // value.
 func (e *Engine[K, V]) Swap(key K, value V) (previous V, loaded bool) {
+	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
 	s := e.shardFor(key)
 	s.mu.Lock()
-	now := e.maintainLocked(s, e.ttl)
-	if n := s.liveLocked(e, key, now); n != nil {
+	now := e.maintainLocked(s, ttl)
+	s.invalidateLocked(key)
+	if n := s.liveLocked(key, now); n != nil {
 		previous, loaded = n.Value, true
-		e.updateLocked(s, n, value, now, e.ttl)
+		e.updateLocked(s, n, value, w, now, ttl)
 	} else {
-		e.insertLocked(s, key, value, now, e.ttl)
+		e.insertLocked(s, key, value, w, now, ttl)
 	}
 	s.mu.Unlock()
+	s.deliver()
 	return previous, loaded
 }
 
 // CompareAndSwap replaces the live value for key with new if equal reports
 // it equals old. The new value gets the default TTL.
 func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool) bool {
+	w, ttl := e.weightOf(key, new), e.TTLOf(key, new)
 	s := e.shardFor(key)
+	defer s.deliver()
 	s.mu.Lock()
 	defer s.mu.Unlock() // equal may panic on uncomparable dynamic types
-	now := e.maintainLocked(s, e.ttl)
-	n := s.liveLocked(e, key, now)
+	now := e.maintainLocked(s, ttl)
+	n := s.liveLocked(key, now)
 	if n == nil || !equal(n.Value, old) {
 		return false
 	}
-	e.updateLocked(s, n, new, now, e.ttl)
+	s.invalidateLocked(key)
+	e.updateLocked(s, n, new, w, now, ttl)
 	return true
 }
 
 // CompareAndDelete removes key if its live value equals old.
 func (e *Engine[K, V]) CompareAndDelete(key K, old V, equal func(a, b V) bool) bool {
 	s := e.shardFor(key)
+	defer s.deliver()
 	s.mu.Lock()
 	defer s.mu.Unlock() // equal may panic on uncomparable dynamic types
 	now := e.maintainLocked(s, 0)
-	n := s.liveLocked(e, key, now)
+	n := s.liveLocked(key, now)
 	if n == nil || !equal(n.Value, old) {
 		return false
 	}
-	s.removeLocked(n)
+	s.invalidateLocked(key)
+	s.removeLocked(n, Deleted)
 	return true
+}
+
+// Entry is one entry as Range and Snapshot copy it out of a shard.
+type Entry[K comparable, V any] struct {
+	Key   K
+	Value V
+	TTL   int64 // time left to live in nanoseconds; 0: never expires
 }
 
 // Range calls f for each live entry, shard by shard, with no lock held, so f
 // may use the cache. Each shard is copied under its read lock; an entry
 // stored or deleted during Range may or may not be seen, as with sync.Map.
 func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
-	var batch []node.Node[K, V]
+	var batch []Entry[K, V]
 	for i := range e.shards {
 		s := &e.shards[i]
 		batch = batch[:0]
@@ -331,7 +510,7 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 		}
 		for _, n := range s.m {
 			if !n.Expired(now) {
-				batch = append(batch, node.Node[K, V]{Key: n.Key, Value: n.Value})
+				batch = append(batch, Entry[K, V]{Key: n.Key, Value: n.Value})
 			}
 		}
 		s.mu.RUnlock()
@@ -343,7 +522,52 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 	}
 }
 
-// Clear removes every entry.
+// Snapshot returns the live entries, hottest first as far as the policies
+// can tell: each shard's entries in its policy's order (most valuable
+// first) when the policy can list them, interleaved across shards.
+func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
+	perShard := make([][]Entry[K, V], len(e.shards))
+	total := 0
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		s.drainReadsLocked()
+		now := e.now()
+		add := func(n *node.Node[K, V]) bool {
+			if n.Live && !n.Expired(now) {
+				var left int64
+				if at := n.ExpireAt.Load(); at != 0 {
+					left = at - now
+				}
+				perShard[i] = append(perShard[i], Entry[K, V]{Key: n.Key, Value: n.Value, TTL: left})
+			}
+			return true
+		}
+		if o, ok := s.policy.(interface {
+			Ordered(func(*node.Node[K, V]) bool)
+		}); ok {
+			o.Ordered(add)
+		} else {
+			for _, n := range s.m {
+				add(n)
+			}
+		}
+		total += len(perShard[i])
+		s.mu.Unlock()
+	}
+	out := make([]Entry[K, V], 0, total)
+	for j := 0; len(out) < total; j++ {
+		for i := range perShard {
+			if j < len(perShard[i]) {
+				out = append(out, perShard[i][j])
+			}
+		}
+	}
+	return out
+}
+
+// Clear removes every entry. Loads in flight finish, but their values are
+// not stored.
 func (e *Engine[K, V]) Clear() {
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -351,14 +575,25 @@ func (e *Engine[K, V]) Clear() {
 		s.drainReadsLocked()
 		for _, n := range s.m {
 			n.Live = false
+			if s.listen {
+				s.events.push(n.Key, n.Value, Deleted)
+			}
 		}
 		clear(s.m)
+		if s.aux != nil {
+			clear(s.aux)
+		}
+		for _, c := range s.calls {
+			c.stale = true
+		}
+		clear(s.calls)
 		s.policy.Clear()
 		if s.wheel != nil {
 			s.wheel.Clear()
 		}
 		s.weight = 0
 		s.mu.Unlock()
+		s.deliver()
 	}
 }
 
@@ -374,6 +609,7 @@ func (e *Engine[K, V]) Len() int {
 		}
 		total += len(s.m)
 		s.mu.Unlock()
+		s.deliver()
 	}
 	return total
 }
@@ -395,24 +631,46 @@ func (e *Engine[K, V]) Expire() {
 			s.wheel.Advance(e.now(), s.expireLocked)
 		}
 		s.mu.Unlock()
+		s.deliver()
 	}
 }
 
 // Counters are the engine's statistics.
 type Counters struct {
-	Hits, Misses, Evictions, Expirations uint64
+	Hits, Misses, Evictions, EvictedWeight, Expirations, Rejections uint64
+	LoadSuccesses, LoadFailures                                     uint64
+	LoadTime                                                        time.Duration
 }
 
 // Counters sums the statistics of every shard.
 func (e *Engine[K, V]) Counters() Counters {
 	var c Counters
 	for i := range e.shards {
-		c.Hits += e.shards[i].hits()
-		c.Misses += e.shards[i].misses.Load()
-		c.Evictions += e.shards[i].evictions.Load()
-		c.Expirations += e.shards[i].expirations.Load()
+		s := &e.shards[i]
+		c.Hits += s.hits()
+		c.Misses += s.misses.Load()
+		c.Evictions += s.evictions.Load()
+		c.EvictedWeight += s.evictedWeight.Load()
+		c.Expirations += s.expirations.Load()
+		c.Rejections += s.rejections.Load()
+		c.LoadSuccesses += s.loadSuccesses.Load()
+		c.LoadFailures += s.loadFailures.Load()
+		c.LoadTime += time.Duration(s.loadNanos.Load())
 	}
 	return c
+}
+
+// Weight returns the total weight of the entries, expired ones not yet
+// reclaimed included.
+func (e *Engine[K, V]) Weight() int64 {
+	var w int64
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.RLock()
+		w += s.weight
+		s.mu.RUnlock()
+	}
+	return w
 }
 
 // Ordered calls f for the live entries of each shard in the policy's order
@@ -441,10 +699,11 @@ func (e *Engine[K, V]) Ordered(f func(key K, value V) bool) {
 
 // maintainLocked applies recorded hits and, when entries may expire,
 // reclaims the expired ones. It returns the engine time when the write needs
-// it (ttl > 0 or entries may expire), and 0 otherwise.
+// it (ttl > 0, entries may expire, or the cache keeps write times), and 0
+// otherwise.
 func (e *Engine[K, V]) maintainLocked(s *shard[K, V], ttl int64) int64 {
 	s.drainReadsLocked()
-	if ttl <= 0 && s.wheel == nil {
+	if ttl <= 0 && s.wheel == nil && !e.needNow {
 		return 0
 	}
 	now := e.now()
@@ -456,44 +715,102 @@ func (e *Engine[K, V]) maintainLocked(s *shard[K, V], ttl int64) int64 {
 
 // liveLocked returns the live entry for key, reclaiming it first if it has
 // expired.
-func (s *shard[K, V]) liveLocked(e *Engine[K, V], key K, now int64) *node.Node[K, V] {
+func (s *shard[K, V]) liveLocked(key K, now int64) *node.Node[K, V] {
 	n := s.m[key]
 	if n == nil {
 		return nil
 	}
-	if n.ExpireAt != 0 && now >= n.ExpireAt {
+	if at := n.ExpireAt.Load(); at != 0 && now >= at {
 		s.expireLocked(n)
 		return nil
 	}
 	return n
 }
 
-func (e *Engine[K, V]) insertLocked(s *shard[K, V], key K, value V, now, ttl int64) {
-	n := &node.Node[K, V]{Key: key, Value: value, Weight: 1, Live: true}
+// invalidateLocked keeps a load or refresh of key that is in flight from
+// storing its value over a write made after it started, and lets the next
+// caller start a fresh load.
+func (s *shard[K, V]) invalidateLocked(key K) {
+	if len(s.calls) == 0 {
+		return
+	}
+	if c := s.calls[key]; c != nil {
+		c.stale = true
+		delete(s.calls, key)
+	}
+}
+
+// insertLocked adds a new entry of weight w, or rejects it if it is heavier
+// than the whole shard, and evicts to make room.
+func (e *Engine[K, V]) insertLocked(s *shard[K, V], key K, value V, w uint32, now, ttl int64) {
+	if int64(w) > s.cap {
+		s.rejectLocked(key, value)
+		return
+	}
+	n := &node.Node[K, V]{Key: key, Value: value, Weight: w, Live: true}
 	s.m[key] = n
-	s.weight += int64(n.Weight)
+	s.weight += int64(w)
 	s.policy.Add(n)
 	e.scheduleLocked(s, n, now, ttl)
+	s.evictLocked()
+}
+
+// updateLocked overwrites a live entry in place.
+func (e *Engine[K, V]) updateLocked(s *shard[K, V], n *node.Node[K, V], value V, w uint32, now, ttl int64) {
+	if int64(w) > s.cap {
+		s.removeLocked(n, Replaced)
+		s.rejectLocked(n.Key, value)
+		return
+	}
+	old := n.Value
+	n.Value = value
+	s.policy.Update(n)
+	e.scheduleLocked(s, n, now, ttl)
+	if s.listen {
+		s.events.push(n.Key, old, Replaced)
+	}
+	if w != n.Weight {
+		s.weight += int64(w) - int64(n.Weight)
+		n.Weight = w
+		s.evictLocked()
+	}
+}
+
+// evictLocked evicts the policy's victims until the shard is within its
+// capacity.
+func (s *shard[K, V]) evictLocked() {
 	for s.weight > s.cap {
 		v := s.policy.Victim()
 		if v == nil {
 			break
 		}
-		s.removeLocked(v)
+		w := v.Weight
+		s.removeLocked(v, Evicted)
 		s.evictions.Add(1)
+		s.evictedWeight.Add(uint64(w))
+		if s.rec != nil {
+			s.rec.RecordEviction(w)
+		}
 	}
 }
 
-func (e *Engine[K, V]) updateLocked(s *shard[K, V], n *node.Node[K, V], value V, now, ttl int64) {
-	n.Value = value
-	s.policy.Update(n)
-	e.scheduleLocked(s, n, now, ttl)
+// rejectLocked reports an entry too heavy to store.
+func (s *shard[K, V]) rejectLocked(key K, value V) {
+	s.rejections.Add(1)
+	if s.listen {
+		s.events.push(key, value, Rejected)
+	}
 }
 
-// scheduleLocked sets n's expiry for a write at now with ttl.
+// scheduleLocked sets n's expiry (and write time) for a write at now with
+// ttl.
 func (e *Engine[K, V]) scheduleLocked(s *shard[K, V], n *node.Node[K, V], now, ttl int64) {
-	n.ExpireAt = e.expireAt(now, ttl)
-	if n.ExpireAt == 0 {
+	if s.aux != nil {
+		s.aux[n] = aux{born: now, ttl: ttl}
+	}
+	at := e.expireAt(now, ttl)
+	n.ExpireAt.Store(at)
+	if at == 0 {
 		if s.wheel != nil {
 			s.wheel.Cancel(n)
 		}
@@ -508,17 +825,24 @@ func (e *Engine[K, V]) scheduleLocked(s *shard[K, V], n *node.Node[K, V], now, t
 
 // expireLocked removes an expired entry.
 func (s *shard[K, V]) expireLocked(n *node.Node[K, V]) {
-	s.removeLocked(n)
+	s.removeLocked(n, Expired)
 	s.expirations.Add(1)
 }
 
-// removeLocked takes n out of the map, the policy and the wheel.
-func (s *shard[K, V]) removeLocked(n *node.Node[K, V]) {
+// removeLocked takes n out of the map, the policy and the wheel, and queues
+// the listener's call.
+func (s *shard[K, V]) removeLocked(n *node.Node[K, V], cause Cause) {
 	delete(s.m, n.Key)
 	s.policy.Remove(n)
 	if s.wheel != nil {
 		s.wheel.Cancel(n)
 	}
+	if s.aux != nil {
+		delete(s.aux, n)
+	}
 	s.weight -= int64(n.Weight)
 	n.Live = false
+	if s.listen {
+		s.events.push(n.Key, n.Value, cause)
+	}
 }

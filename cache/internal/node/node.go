@@ -3,6 +3,8 @@
 // the timer wheel. One allocation per entry serves them all.
 package node
 
+import "sync/atomic"
+
 // Node is one cache entry. Every field is protected by the owning shard's
 // lock, except where noted; the engine reads Key, Value and ExpireAt under
 // the shard's read lock.
@@ -17,8 +19,11 @@ type Node[K comparable, V any] struct {
 	WPrev, WNext *Node[K, V]
 
 	// ExpireAt is the engine-clock time, in nanoseconds, at which the entry
-	// expires; 0 means never.
-	ExpireAt int64
+	// expires; 0 means never. It is atomic because a cache that expires
+	// entries after access extends it under the shard's read lock; every
+	// other write holds the write lock. (atomic.Int64 is also 64-bit aligned
+	// on 32-bit platforms.)
+	ExpireAt atomic.Int64
 
 	// Weight is the entry's share of the shard's capacity (1 without a
 	// weigher).
@@ -37,5 +42,6 @@ type Node[K comparable, V any] struct {
 
 // Expired reports whether the node has expired at engine time now.
 func (n *Node[K, V]) Expired(now int64) bool {
-	return n.ExpireAt != 0 && now >= n.ExpireAt
+	at := n.ExpireAt.Load()
+	return at != 0 && now >= at
 }

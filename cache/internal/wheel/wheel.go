@@ -57,7 +57,7 @@ func (w *Wheel[K, V]) Schedule(n *node.Node[K, V]) {
 	if n.WNext != nil {
 		w.unlink(n)
 	}
-	head := w.bucket(n.ExpireAt)
+	head := w.bucket(n.ExpireAt.Load())
 	n.WPrev = head.WPrev
 	n.WNext = head
 	head.WPrev.WNext = n
@@ -102,7 +102,7 @@ func (w *Wheel[K, V]) ExpireDue(now int64, expire func(*node.Node[K, V])) {
 		head := &w.wheel[i][(now>>shifts[i])&(buckets[i]-1)].n
 		for n := head.WNext; n != head; {
 			next := n.WNext
-			if n.ExpireAt <= now {
+			if n.ExpireAt.Load() <= now {
 				w.unlink(n)
 				expire(n)
 			}
@@ -145,7 +145,7 @@ func (w *Wheel[K, V]) expireLevel(level int, prevTicks, delta, now int64, expire
 			next := n.WNext
 			n.WPrev, n.WNext = nil, nil
 			w.count--
-			if n.ExpireAt <= now {
+			if n.ExpireAt.Load() <= now {
 				expire(n)
 			} else {
 				w.Schedule(n)

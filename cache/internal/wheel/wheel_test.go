@@ -32,8 +32,8 @@ func TestWheel_ExpiresExactlyTheDueEntries(t *testing.T) {
 			if !scheduled[n.Key] {
 				t.Fatalf("entry %d expired but was not scheduled", n.Key)
 			}
-			if n.ExpireAt > now {
-				t.Fatalf("entry %d expired at %d, before its time %d", n.Key, now, n.ExpireAt)
+			if n.ExpireAt.Load() > now {
+				t.Fatalf("entry %d expired at %d, before its time %d", n.Key, now, n.ExpireAt.Load())
 			}
 			delete(scheduled, n.Key)
 		}
@@ -43,7 +43,7 @@ func TestWheel_ExpiresExactlyTheDueEntries(t *testing.T) {
 				if nodes[i] == nil {
 					nodes[i] = &node.Node[int, int]{Key: i}
 				}
-				nodes[i].ExpireAt = now + delay.Draw(t, "delay")
+				nodes[i].ExpireAt.Store(now + delay.Draw(t, "delay"))
 				w.Schedule(nodes[i])
 				scheduled[i] = true
 			},
@@ -62,8 +62,8 @@ func TestWheel_ExpiresExactlyTheDueEntries(t *testing.T) {
 				now += rapid.Int64Range(0, 1<<31).Draw(t, "step")
 				w.ExpireDue(now, expire)
 				for i := range scheduled {
-					if nodes[i].ExpireAt <= now {
-						t.Fatalf("entry %d due at %d still scheduled at %d", i, nodes[i].ExpireAt, now)
+					if nodes[i].ExpireAt.Load() <= now {
+						t.Fatalf("entry %d due at %d still scheduled at %d", i, nodes[i].ExpireAt.Load(), now)
 					}
 				}
 			},
@@ -78,7 +78,8 @@ func TestWheel_ExpiresExactlyTheDueEntries(t *testing.T) {
 
 func TestWheel_ClearForgetsEverything(t *testing.T) {
 	w := New[int, int](1)
-	n := &node.Node[int, int]{ExpireAt: 100}
+	n := &node.Node[int, int]{}
+	n.ExpireAt.Store(100)
 	w.Schedule(n)
 	w.Clear()
 	if w.Len() != 0 || n.WNext != nil {

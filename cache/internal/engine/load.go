@@ -1,0 +1,375 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hotpath/hotpath/internal/wait"
+)
+
+// ErrLoaderPanicked is the error a goroutine waiting for another's load
+// gets when that load's function panicked (or called runtime.Goexit). The
+// goroutine that ran it gets the panic itself.
+var ErrLoaderPanicked = errors.New("cache: the loader panicked")
+
+// errNoValue is the outcome of a bulk load that returned no value for a key;
+// a goroutine waiting on it for that key runs its own load.
+var errNoValue = errors.New("cache: the loader returned no value for the key")
+
+// call is one load or refresh of a key in flight. It is registered in its
+// shard's calls map, under the shard's lock, from before the load function
+// runs until its result is stored, so that one key has at most one call at a
+// time; other goroutines that want the key wait on it.
+type call[V any] struct {
+	done    atomic.Bool // set once val, err and retry are final
+	waiters wait.Set
+	val     V
+	err     error
+	// retry is set when the failure says nothing about the key: the runner's
+	// own ctx ended, the call was a refresh, or a bulk load returned no
+	// value for it. A waiter then runs its own load instead of failing.
+	retry bool
+	stale bool // a write to the key came after the call started; protected by the shard's lock
+}
+
+// wait parks until the call is done or ctx ends.
+func (c *call[V]) wait(ctx context.Context) error {
+	for {
+		if c.done.Load() {
+			return nil
+		}
+		t := c.waiters.Prepare()
+		if c.done.Load() {
+			c.waiters.Cancel(t)
+			return nil
+		}
+		if err := c.waiters.Wait(ctx, t); err != nil {
+			return err
+		}
+	}
+}
+
+// background tracks the refresh goroutines, so that Close can stop them.
+type background struct {
+	ctx    context.Context // the refreshes' context, cancelled by Cancel
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	closed bool           // protected by mu
+	wg     sync.WaitGroup // Add under mu while !closed
+}
+
+func (b *background) init() { b.ctx, b.cancel = context.WithCancel(context.Background()) }
+
+// add registers a new goroutine; false once closed.
+func (b *background) add() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.wg.Add(1)
+	return true
+}
+
+// Cancel stops new refreshes and cancels the context of those running,
+// without waiting for them. It is what a cleanup of a dropped cache calls.
+func (e *Engine[K, V]) Cancel() {
+	e.bg.mu.Lock()
+	e.bg.closed = true
+	e.bg.mu.Unlock()
+	e.bg.cancel()
+}
+
+// Close cancels as Cancel does and waits for running refreshes to return.
+func (e *Engine[K, V]) Close() {
+	e.Cancel()
+	e.bg.wg.Wait()
+}
+
+// LoadOrCompute returns the live value for key or computes, stores and
+// returns it, with one compute per key at a time.
+func (e *Engine[K, V]) LoadOrCompute(ctx context.Context, key K,
+	compute func(ctx context.Context, key K) (V, error)) (V, error) {
+	if v, ok := e.Load(key); ok {
+		return v, nil
+	}
+	var zero V
+	for {
+		if err := ctx.Err(); err != nil {
+			return zero, err
+		}
+		s := e.shardFor(key)
+		v, c, own := e.claim(s, key)
+		if c == nil {
+			return v, nil // it arrived meanwhile
+		}
+		if own {
+			return e.runLoad(ctx, s, key, c, compute)
+		}
+		if err := c.wait(ctx); err != nil {
+			return zero, err
+		}
+		if c.err == nil {
+			return c.val, nil
+		}
+		if !c.retry {
+			return zero, c.err
+		}
+	}
+}
+
+// claim finds key live (returning its value and a nil call), or the call
+// loading it, or registers a new call that the caller owns and must run.
+func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own bool) {
+	s.mu.Lock()
+	now := e.maintainLocked(s, 0)
+	if n := s.liveLocked(key, now); n != nil {
+		v = n.Value
+		s.hitLocked(n)
+	} else if c = s.calls[key]; c == nil {
+		c, own = &call[V]{}, true
+		if s.calls == nil {
+			s.calls = make(map[K]*call[V])
+		}
+		s.calls[key] = c
+	}
+	s.mu.Unlock()
+	s.deliver()
+	return v, c, own
+}
+
+// runLoad runs compute for a call the caller owns, stores a success, and
+// wakes the waiters. If compute panics, the waiters get ErrLoaderPanicked
+// and the panic goes on up the caller's stack.
+func (e *Engine[K, V]) runLoad(ctx context.Context, s *shard[K, V], key K, c *call[V],
+	compute func(ctx context.Context, key K) (V, error)) (v V, err error) {
+	start := e.now()
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		r := recover()
+		c.err = panicError(r)
+		e.finish(s, key, c, false)
+		e.recordLoad(s, false, start)
+		if r != nil {
+			panic(r)
+		}
+	}()
+	v, err = compute(ctx, key)
+	normal = true
+	c.val, c.err = v, err
+	c.retry = err != nil && (ctx.Err() != nil || errors.Is(err, errNoValue))
+	e.finish(s, key, c, err == nil)
+	e.recordLoad(s, err == nil, start)
+	return v, err
+}
+
+func panicError(r any) error {
+	if r == nil {
+		return fmt.Errorf("%w (or called runtime.Goexit)", ErrLoaderPanicked)
+	}
+	return fmt.Errorf("%w: %v", ErrLoaderPanicked, r)
+}
+
+// finish unregisters c, stores its value if store and no write to the key
+// came after it started, and wakes its waiters.
+func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], store bool) {
+	var w uint32
+	var ttl int64
+	if store {
+		w, ttl = e.weightOf(key, c.val), e.TTLOf(key, c.val)
+	}
+	s.mu.Lock()
+	if s.calls[key] == c {
+		delete(s.calls, key)
+	}
+	if store && !c.stale {
+		now := e.maintainLocked(s, ttl)
+		if n := s.liveLocked(key, now); n != nil {
+			e.updateLocked(s, n, c.val, w, now, ttl)
+		} else {
+			e.insertLocked(s, key, c.val, w, now, ttl)
+		}
+	}
+	s.mu.Unlock()
+	c.done.Store(true)
+	c.waiters.NotifyAll()
+	s.deliver()
+}
+
+// recordLoad counts a load's outcome and time.
+func (e *Engine[K, V]) recordLoad(s *shard[K, V], ok bool, start int64) {
+	d := time.Duration(max(e.now()-start, 0))
+	s.loadNanos.Add(int64(d))
+	if ok {
+		s.loadSuccesses.Add(1)
+		if e.rec != nil {
+			e.rec.RecordLoadSuccess(d)
+		}
+	} else {
+		s.loadFailures.Add(1)
+		if e.rec != nil {
+			e.rec.RecordLoadFailure(d)
+		}
+	}
+}
+
+// LoadOrComputeAll returns the live values of keys, computing the missing
+// ones with one call of compute. Keys another goroutine is loading are
+// waited for, not computed twice. Keys compute returns no value for are left
+// out of the result; values it returns for keys not asked for are stored.
+func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
+	compute func(ctx context.Context, missing []K) (map[K]V, error)) (map[K]V, error) {
+	result := make(map[K]V, len(keys))
+	type pending struct {
+		key K
+		s   *shard[K, V]
+		c   *call[V]
+	}
+	var owned, waits []pending
+	seen := make(map[K]struct{}, len(keys))
+	for _, k := range keys {
+		if _, dup := seen[k]; dup {
+			continue
+		}
+		seen[k] = struct{}{}
+		if v, ok := e.Load(k); ok {
+			result[k] = v
+			continue
+		}
+		s := e.shardFor(k)
+		v, c, own := e.claim(s, k)
+		switch {
+		case c == nil:
+			result[k] = v
+		case own:
+			owned = append(owned, pending{k, s, c})
+		default:
+			waits = append(waits, pending{k, s, c})
+		}
+	}
+	if len(owned) > 0 {
+		missing := make([]K, len(owned))
+		for i, p := range owned {
+			missing[i] = p.key
+		}
+		start := e.now()
+		normal := false
+		defer func() {
+			if normal {
+				return
+			}
+			r := recover()
+			for _, p := range owned {
+				p.c.err = panicError(r)
+				e.finish(p.s, p.key, p.c, false)
+			}
+			e.recordLoad(owned[0].s, false, start)
+			if r != nil {
+				panic(r)
+			}
+		}()
+		m, err := compute(ctx, missing)
+		normal = true
+		e.recordLoad(owned[0].s, err == nil, start)
+		if err != nil {
+			retry := ctx.Err() != nil
+			for _, p := range owned {
+				p.c.err, p.c.retry = err, retry
+				e.finish(p.s, p.key, p.c, false)
+			}
+			return nil, err
+		}
+		for _, p := range owned {
+			v, ok := m[p.key]
+			if ok {
+				p.c.val = v
+				result[p.key] = v
+			} else {
+				p.c.err, p.c.retry = errNoValue, true
+			}
+			e.finish(p.s, p.key, p.c, ok)
+		}
+		for k, v := range m {
+			if _, asked := seen[k]; !asked {
+				e.Store(k, v, e.TTLOf(k, v))
+			}
+		}
+	}
+	for _, p := range waits {
+		if err := p.c.wait(ctx); err != nil {
+			return nil, err
+		}
+		if p.c.err == nil {
+			result[p.key] = p.c.val
+			continue
+		}
+		if !p.c.retry {
+			return nil, p.c.err
+		}
+		v, err := e.LoadOrCompute(ctx, p.key, func(ctx context.Context, k K) (V, error) {
+			m, err := compute(ctx, []K{k})
+			if err != nil {
+				var zero V
+				return zero, err
+			}
+			v, ok := m[k]
+			if !ok {
+				return v, errNoValue
+			}
+			return v, nil
+		})
+		switch {
+		case err == nil:
+			result[p.key] = v
+		case !errors.Is(err, errNoValue):
+			return nil, err
+		}
+	}
+	return result, nil
+}
+
+// startRefresh reloads key in the background if it is still due and no load
+// or refresh of it is in flight.
+func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
+	s.mu.Lock()
+	n := s.m[key]
+	if n == nil || !n.Live || s.calls[key] != nil || e.now()-s.aux[n].born < e.refreshAfter || !e.bg.add() {
+		s.mu.Unlock()
+		return
+	}
+	c := &call[V]{retry: true}
+	if s.calls == nil {
+		s.calls = make(map[K]*call[V])
+	}
+	s.calls[key] = c
+	old := n.Value
+	s.mu.Unlock()
+	go e.runRefresh(s, key, old, c)
+}
+
+// runRefresh is the goroutine of one refresh. A refresh function that panics
+// counts as a failed refresh: there is no caller for the panic to reach.
+func (e *Engine[K, V]) runRefresh(s *shard[K, V], key K, old V, c *call[V]) {
+	defer e.bg.wg.Done()
+	start := e.now()
+	normal := false
+	defer func() {
+		if !normal {
+			c.err = panicError(recover())
+			e.finish(s, key, c, false)
+			e.recordLoad(s, false, start)
+		}
+	}()
+	v, err := e.refresh(e.bg.ctx, key, old)
+	normal = true
+	c.val, c.err = v, err
+	e.finish(s, key, c, err == nil)
+	e.recordLoad(s, err == nil, start)
+}
