@@ -1,6 +1,9 @@
 package cache_test
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -18,15 +21,64 @@ type model struct {
 	entries  map[int]modelEntry
 	order    []int // most recently used first
 	stats    cache.Stats
+
+	// Optional features, set by the tests that use them.
+	weigh  func(k, v int) uint32 // nil: weight 1
+	eaa    bool                  // expire after access
+	events []string              // expected listener calls since the last check
 }
 
 type modelEntry struct {
 	value    int
-	expireAt time.Time // zero: never
+	expireAt time.Time     // zero: never
+	ttl      time.Duration // of the last write, for eaa
 }
 
 func newModel(capacity int, ttl time.Duration, clock *fakeClock) *model {
 	return &model{capacity: capacity, ttl: ttl, clock: clock, entries: map[int]modelEntry{}}
+}
+
+// options returns the cache options that agree with the model; log, if not
+// nil, receives the listener's calls.
+func (m *model) options(log *[]string) cache.Options[int, int] {
+	o := cache.Options[int, int]{Capacity: m.capacity, Shards: 1, Policy: cache.LRU, TTL: m.ttl, Clock: m.clock,
+		ExpireAfterAccess: m.eaa}
+	if m.weigh != nil {
+		o.Weigher = m.weigh
+	}
+	if log != nil {
+		o.OnEvict = func(k, v int, cause cache.Cause) { *log = append(*log, fmt.Sprintf("%v %d=%d", cause, k, v)) }
+	}
+	return o
+}
+
+func (m *model) event(cause cache.Cause, k, v int) {
+	m.events = append(m.events, fmt.Sprintf("%v %d=%d", cause, k, v))
+}
+
+func (m *model) weight(k, v int) int {
+	if m.weigh == nil {
+		return 1
+	}
+	return int(m.weigh(k, v))
+}
+
+func (m *model) total() int {
+	t := 0
+	for k, e := range m.entries {
+		t += m.weight(k, e.value)
+	}
+	return t
+}
+
+// hit records a lookup that found e.
+func (m *model) hit(k int, e modelEntry) {
+	m.stats.Hits++
+	m.touch(k)
+	if m.eaa && e.ttl > 0 {
+		e.expireAt = m.clock.Now().Add(e.ttl)
+		m.entries[k] = e
+	}
 }
 
 func (m *model) visible(k int) (modelEntry, bool) {
@@ -49,29 +101,42 @@ func (m *model) remove(k int) {
 
 // purge reclaims expired entries, as every write does.
 func (m *model) purge() {
-	for k := range m.entries {
+	for k, e := range m.entries {
 		if _, ok := m.visible(k); !ok {
 			m.remove(k)
 			m.stats.Expirations++
+			m.event(cache.Expired, k, e.value)
 		}
 	}
 }
 
 func (m *model) set(k, v int, ttl time.Duration) {
-	e := modelEntry{value: v}
+	e := modelEntry{value: v, ttl: ttl}
 	if ttl > 0 {
 		e.expireAt = m.clock.Now().Add(ttl)
 	}
-	_, existed := m.entries[k]
+	old, existed := m.entries[k]
+	if m.weight(k, v) > m.capacity {
+		if existed {
+			m.remove(k)
+			m.event(cache.Replaced, k, old.value)
+		}
+		m.stats.Rejections++
+		m.event(cache.Rejected, k, v)
+		return
+	}
 	m.entries[k] = e
 	m.touch(k)
-	if !existed {
-		for len(m.entries) > m.capacity {
-			victim := m.order[len(m.order)-1]
-			m.remove(victim)
-			m.stats.Evictions++
-			m.stats.EvictedWeight++
-		}
+	if existed {
+		m.event(cache.Replaced, k, old.value)
+	}
+	for m.total() > m.capacity {
+		victim := m.order[len(m.order)-1]
+		w := m.weight(victim, m.entries[victim].value)
+		m.event(cache.Evicted, victim, m.entries[victim].value)
+		m.remove(victim)
+		m.stats.Evictions++
+		m.stats.EvictedWeight += uint64(w)
 	}
 }
 
@@ -98,6 +163,12 @@ const (
 	opClear
 	opLen
 	opAdvance
+	opLoadOrCompute
+	opLoadOrComputeFail
+	opLoadOrComputeAll
+	opKeys
+	opValues
+	opSnapshot
 	opCount
 )
 
@@ -112,8 +183,7 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		got, ok := c.Load(k)
 		e, want := m.visible(k)
 		if want {
-			m.stats.Hits++
-			m.touch(k)
+			m.hit(k, e)
 		} else {
 			m.stats.Misses++
 		}
@@ -134,8 +204,7 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		want := v
 		e, present := m.visible(k)
 		if present {
-			m.stats.Hits++
-			m.touch(k)
+			m.hit(k, e)
 			want = e.value
 		} else {
 			m.stats.Misses++
@@ -145,11 +214,111 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		if loaded != present || got != want {
 			t.Fatalf("%s: LoadOrStore = (%d, %v), model says (%d, %v)", desc, got, loaded, want, present)
 		}
+	case opLoadOrCompute, opLoadOrComputeFail:
+		fail := op == opLoadOrComputeFail
+		calls := 0
+		got, err := c.LoadOrCompute(context.Background(), k, func(_ context.Context, key int) (int, error) {
+			calls++
+			if key != k {
+				t.Fatalf("%s: compute called for key %d", desc, key)
+			}
+			if fail {
+				return 0, errModelLoad
+			}
+			return v, nil
+		})
+		e, present := m.visible(k)
+		wantV, wantErr, wantCalls := e.value, error(nil), 0
+		if present {
+			m.hit(k, e)
+		} else {
+			m.stats.Misses++
+			m.purge()
+			wantCalls = 1
+			if fail {
+				m.stats.LoadFailures++
+				wantV, wantErr = 0, errModelLoad
+			} else {
+				m.stats.LoadSuccesses++
+				wantV = v
+				m.set(k, v, m.ttl)
+			}
+		}
+		if got != wantV || err != wantErr || calls != wantCalls {
+			t.Fatalf("%s: LoadOrCompute = (%d, %v) after %d computes, model says (%d, %v) after %d",
+				desc, got, err, calls, wantV, wantErr, wantCalls)
+		}
+	case opLoadOrComputeAll:
+		keys := []int{k, (k + 1) % 10, k, (k + 3) % 10}
+		var asked []int
+		got, err := c.LoadOrComputeAll(context.Background(), keys, func(_ context.Context, missing []int) (map[int]int, error) {
+			asked = slices.Clone(missing)
+			r := map[int]int{}
+			for _, key := range missing {
+				if (key+v)%5 != 0 { // some keys have no value
+					r[key] = v
+				}
+			}
+			return r, nil
+		})
+		want := map[int]int{}
+		var missing []int
+		for _, key := range keys {
+			if _, dup := want[key]; dup || slices.Contains(missing, key) {
+				continue
+			}
+			if e, ok := m.visible(key); ok {
+				m.hit(key, e)
+				want[key] = e.value
+				continue
+			}
+			m.stats.Misses++
+			m.purge()
+			missing = append(missing, key)
+		}
+		if len(missing) > 0 {
+			m.stats.LoadSuccesses++
+		}
+		for _, key := range missing {
+			if (key+v)%5 != 0 {
+				want[key] = v
+				m.purge()
+				m.set(key, v, m.ttl)
+			}
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) || !slices.Equal(asked, missing) {
+			t.Fatalf("%s: LoadOrComputeAll(%v) = %v, %v after computing %v; model says %v after computing %v",
+				desc, keys, got, err, asked, want, missing)
+		}
+	case opKeys, opValues:
+		var got, want []int
+		for key := range m.entries {
+			if e, ok := m.visible(key); ok {
+				if op == opKeys {
+					want = append(want, key)
+				} else {
+					want = append(want, e.value)
+				}
+			}
+		}
+		if op == opKeys {
+			got = slices.Collect(c.Keys())
+		} else {
+			got = slices.Collect(c.Values())
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: Keys or Values = %v, model has %v", desc, got, want)
+		}
+	case opSnapshot:
+		checkSnapshot(t, c, m)
 	case opLoadAndDelete, opDelete:
 		m.purge()
 		e, present := m.entries[k]
 		if present {
 			m.remove(k)
+			m.event(cache.Deleted, k, e.value)
 		}
 		if op == opDelete {
 			c.Delete(k)
@@ -187,6 +356,7 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		want := present && e.value == old
 		if want {
 			m.remove(k)
+			m.event(cache.Deleted, k, e.value)
 		}
 		if deleted != want {
 			t.Fatalf("%s: CompareAndDelete(old %d) = %v, model says %v", desc, old, deleted, want)
@@ -211,6 +381,10 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		}
 	case opClear:
 		c.Clear()
+		m.purge()
+		for key, e := range m.entries {
+			m.event(cache.Deleted, key, e.value)
+		}
 		clear(m.entries)
 		m.order = m.order[:0]
 	case opLen:
@@ -223,6 +397,59 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 	}
 	if got := c.Stats(); got != m.stats {
 		t.Fatalf("after %s: Stats = %+v, model has %+v", desc, got, m.stats)
+	}
+}
+
+var errModelLoad = errors.New("model: load failed")
+
+// checkEvents fails t unless the listener's calls since the last check, got,
+// are the model's (in any order within one operation), then forgets both.
+func checkEvents(t fataler, got *[]string, m *model) {
+	t.Helper()
+	g, w := slices.Clone(*got), slices.Clone(m.events)
+	slices.Sort(g)
+	slices.Sort(w)
+	if !slices.Equal(g, w) {
+		t.Fatalf("OnEvict calls = %v, model expects %v", *got, m.events)
+	}
+	*got, m.events = (*got)[:0], m.events[:0]
+}
+
+// checkSnapshot writes c to a snapshot, reads it into a new cache with the
+// same options, and checks the new cache against the model: same entries,
+// same recency order.
+func checkSnapshot(t fataler, c *cache.Cache[int, int], m *model) {
+	t.Helper()
+	var buf bytes.Buffer
+	n, err := c.WriteTo(&buf)
+	if err != nil || n != int64(buf.Len()) {
+		t.Fatalf("WriteTo = %d, %v; wrote %d bytes", n, err, buf.Len())
+	}
+	c2 := cache.Must(m.options(nil))
+	defer c2.Close()
+	size := int64(buf.Len())
+	if n, err := c2.ReadFrom(&buf); err != nil || n != size {
+		t.Fatalf("ReadFrom = %d, %v; snapshot has %d bytes", n, err, size)
+	}
+	want := map[int]int{}
+	var order []int
+	for _, key := range m.order {
+		if e, ok := m.visible(key); ok {
+			want[key] = e.value
+			order = append(order, key)
+		}
+	}
+	got := map[int]int{}
+	for k, v := range c2.All() {
+		got[k] = v
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after a snapshot round trip the cache holds %v, the model %v", got, want)
+	}
+	var gotOrder []int
+	cache.OrderedForTest(c2, func(k, _ int) bool { gotOrder = append(gotOrder, k); return true })
+	if !slices.Equal(gotOrder, order) && len(order) > 0 {
+		t.Fatalf("after a snapshot round trip the recency order is %v, the model's %v", gotOrder, order)
 	}
 }
 

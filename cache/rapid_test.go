@@ -18,15 +18,21 @@ func TestCache_AgreesWithLRUModel(t *testing.T) {
 		capacity := rapid.IntRange(1, 6).Draw(t, "capacity")
 		ttl := time.Duration(rapid.IntRange(0, 3).Draw(t, "ttlTicks")) * tick
 		clock := newFakeClock()
-		c := cache.Must(cache.Options[int, int]{Capacity: capacity, Shards: 1, Policy: cache.LRU, TTL: ttl, Clock: clock})
-		defer c.Close()
 		m := newModel(capacity, ttl, clock)
+		m.eaa = rapid.Bool().Draw(t, "expireAfterAccess")
+		if rapid.Bool().Draw(t, "weighted") {
+			m.weigh = func(_, v int) uint32 { return uint32(v % 4) }
+		}
+		var events []string
+		c := cache.Must(m.options(&events))
+		defer c.Close()
 		key := rapid.IntRange(0, 9)
 		val := rapid.IntRange(0, 7)
 		ops := map[string]func(*rapid.T){}
 		for op := range opCount {
 			ops[opNames[op]] = func(t *rapid.T) {
 				step(t, c, m, op, key.Draw(t, "key"), val.Draw(t, "value"))
+				checkEvents(t, &events, m)
 			}
 		}
 		ops[""] = func(t *rapid.T) { checkOrder(t, c, m) }
@@ -37,6 +43,7 @@ func TestCache_AgreesWithLRUModel(t *testing.T) {
 var opNames = [opCount]string{
 	"Load", "Store", "StoreTTL", "LoadOrStore", "LoadAndDelete", "Delete", "Swap",
 	"CompareAndSwap", "CompareAndDelete", "Range", "Clear", "Len", "AdvanceClock",
+	"LoadOrCompute", "LoadOrComputeFail", "LoadOrComputeAll", "Keys", "Values", "Snapshot",
 }
 
 // TestCache_MatchesSyncMap checks the sync.Map method set against a real

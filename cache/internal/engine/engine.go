@@ -373,11 +373,18 @@ func (s *shard[K, V]) accessLocked(n *node.Node[K, V]) {
 }
 
 // hitLocked counts a hit found under the write lock by a method whose
-// lookup through Load already counted a miss.
-func (s *shard[K, V]) hitLocked(n *node.Node[K, V]) {
+// lookup through Load already counted a miss, and restarts the entry's TTL
+// when entries expire after access.
+func (e *Engine[K, V]) hitLocked(s *shard[K, V], n *node.Node[K, V], now int64) {
 	s.policy.Access(n)
 	s.directHits.Add(1)
 	s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile
+	if e.eaa {
+		if a := s.aux[n]; a.ttl > 0 {
+			n.ExpireAt.Store(e.expireAt(now, a.ttl))
+			s.wheel.Schedule(n)
+		}
+	}
 }
 
 // Store sets the value for key with the given time to live (0: never
@@ -409,7 +416,7 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	now := e.maintainLocked(s, ttl)
 	if n := s.liveLocked(key, now); n != nil {
 		actual, loaded = n.Value, true
-		s.hitLocked(n)
+		e.hitLocked(s, n, now)
 	} else {
 		s.invalidateLocked(key)
 		e.insertLocked(s, key, value, w, now, ttl)
@@ -566,17 +573,26 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 	return out
 }
 
-// Clear removes every entry. Loads in flight finish, but their values are
-// not stored.
+// Clear removes every entry (counting those that had expired as expired).
+// Loads in flight finish, but their values are not stored.
 func (e *Engine[K, V]) Clear() {
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.mu.Lock()
 		s.drainReadsLocked()
+		var now int64
+		if s.wheel != nil {
+			now = e.now()
+		}
 		for _, n := range s.m {
 			n.Live = false
+			cause := Deleted
+			if n.Expired(now) {
+				cause = Expired
+				s.expirations.Add(1)
+			}
 			if s.listen {
-				s.events.push(n.Key, n.Value, Deleted)
+				s.events.push(n.Key, n.Value, cause)
 			}
 		}
 		clear(s.m)

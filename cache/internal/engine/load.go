@@ -129,7 +129,7 @@ func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own bool) 
 	now := e.maintainLocked(s, 0)
 	if n := s.liveLocked(key, now); n != nil {
 		v = n.Value
-		s.hitLocked(n)
+		e.hitLocked(s, n, now)
 	} else if c = s.calls[key]; c == nil {
 		c, own = &call[V]{}, true
 		if s.calls == nil {
