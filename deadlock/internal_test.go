@@ -225,3 +225,5 @@ func TestNodes_GlobalAndEmbeddedLocks(t *testing.T) {
 		t.Errorf("closing edge ends at %#x, want globalA", got[0].Cycle[0].To.Addr)
 	}
 }
+
+func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
