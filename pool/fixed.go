@@ -110,20 +110,18 @@ func (p *Fixed[T]) Put(v *T) {
 		p.debugPut(i, v)
 		return
 	}
-	if !p.fl.checkOut(i) {
+	w, bit := p.fl.slot(i)
+	x := w.Load()
+	if x&bit != 0 { // checked before reset, which must not touch a pooled value
 		panicDoublePut("Fixed", i)
 	}
 	if p.reset != nil {
 		p.reset(v)
+		x = w.Load()
 	}
-	w, bit := p.fl.slot(i)
-	for {
-		x := w.Load()
-		if x&bit != 0 {
+	for !w.CompareAndSwap(x, x|bit) {
+		if x = w.Load(); x&bit != 0 {
 			panicDoublePut("Fixed", i)
-		}
-		if w.CompareAndSwap(x, x|bit) {
-			break
 		}
 	}
 	p.fl.notify()

@@ -91,9 +91,8 @@ func (f *freeList) init(n, stripes int, base unsafe.Pointer, elem uintptr) {
 
 // wordOf is the index in words of block i's word.
 func (f *freeList) wordOf(i int) int {
-	s := i >> f.stripeShift
-	j := (i & (1<<f.stripeShift - 1)) / wordBlocks
-	return s<<f.strideShift + j
+	u := uint(i)
+	return int(u>>f.stripeShift<<f.strideShift + (u&(1<<f.stripeShift-1))>>5)
 }
 
 // home is the stripe the calling goroutine starts at, chosen from the
@@ -290,7 +289,7 @@ func (f *freeList) checkOut(i int) bool {
 
 // slot is block i's word and bit.
 func (f *freeList) slot(i int) (*atomic.Uint64, uint64) {
-	return &f.words[f.wordOf(i)], 1 << (i % wordBlocks)
+	return &f.words[f.wordOf(i)], 1 << (uint(i) % wordBlocks)
 }
 
 // put returns block i. It reports false, changing nothing, if i is not out

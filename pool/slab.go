@@ -133,16 +133,15 @@ func (s *Slab) Put(b []byte) {
 		return
 	}
 	w, bit := s.fl.slot(int(i))
-	for {
-		v := w.Load()
-		if v&bit != 0 {
-			panicDoublePut("Slab", int(i))
-		}
+	v := w.Load()
+	for v&bit == 0 {
 		if w.CompareAndSwap(v, v|bit) {
-			break
+			s.fl.notify()
+			return
 		}
+		v = w.Load()
 	}
-	s.fl.notify()
+	panicDoublePut("Slab", int(i))
 }
 
 // Stats returns the pool's counters. It costs O(stripes).
