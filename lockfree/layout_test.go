@@ -40,8 +40,8 @@ func checkGroups(t *testing.T, typ string, size uintptr, groups ...group) {
 func TestQueue_PaddingKeepsHotFieldsOnSeparateCacheLines(t *testing.T) {
 	var q Queue[int]
 	checkGroups(t, "Queue", unsafe.Sizeof(q),
-		group{"tail", unsafe.Offsetof(q.tail), unsafe.Offsetof(q.tail) + unsafe.Sizeof(q.tail)},
-		group{"head", unsafe.Offsetof(q.head), unsafe.Offsetof(q.head) + unsafe.Sizeof(q.head)},
+		group{"producers (tail, headSeen)", unsafe.Offsetof(q.tail), unsafe.Offsetof(q.headSeen) + unsafe.Sizeof(q.headSeen)},
+		group{"consumers (head, tailSeen)", unsafe.Offsetof(q.head), unsafe.Offsetof(q.tailSeen) + unsafe.Sizeof(q.tailSeen)},
 		group{"mask+slots", unsafe.Offsetof(q.mask), unsafe.Offsetof(q.slots) + unsafe.Sizeof(q.slots)},
 		group{"notEmpty", unsafe.Offsetof(q.notEmpty), unsafe.Offsetof(q.notEmpty) + unsafe.Sizeof(q.notEmpty)},
 		group{"notFull", unsafe.Offsetof(q.notFull), unsafe.Offsetof(q.notFull) + unsafe.Sizeof(q.notFull)},

@@ -46,15 +46,23 @@ type Queue[T any] struct {
 	_ noCopy
 	_ pad.CacheLinePad
 
-	// tail is the next ticket a producer will claim. Written by producers,
-	// on its own line.
-	tail atomic.Uint64
-	_    [pad.CacheLineSize - 8]byte
+	// The producers' line. tail is the next ticket a producer will claim.
+	// headSeen is a value head had at some point (so headSeen ≤ head): while
+	// tail-headSeen < Cap() the queue has room for ticket tail, so a producer
+	// need not read the consumers' line at all; it refreshes headSeen only
+	// when it looks full.
+	tail     atomic.Uint64
+	headSeen atomic.Uint64
+	_        [pad.CacheLineSize - 16]byte
 
-	// head is the next ticket a consumer will claim. Written by consumers,
-	// on its own line.
-	head atomic.Uint64
-	_    [pad.CacheLineSize - 8]byte
+	// The consumers' line. head is the next ticket a consumer will claim.
+	// tailSeen is a value tail had at some point (tailSeen ≤ tail): while
+	// head < tailSeen ticket head has been claimed by a producer, so a
+	// consumer need not read the producers' line; it refreshes tailSeen
+	// only when the queue looks empty.
+	head     atomic.Uint64
+	tailSeen atomic.Uint64
+	_        [pad.CacheLineSize - 16]byte
 
 	// Written once by NewQueue, only read after.
 	mask  uint64
@@ -234,16 +242,32 @@ func (q *Queue[T]) Cap() int { return len(q.slots) }
 
 // tryEnqueue is TryEnqueue without the wake-up.
 //
-// Invariants: head ≤ tail ≤ head+Cap(). A producer advances tail from t only
-// when slot t's seq is 2t, that is, when the consumer of ticket t-Cap() has
-// released the slot, so tail never gets more than Cap() ahead of head.
+// Invariants: head ≤ tail ≤ head+Cap(), and headSeen ≤ head. A producer
+// advances tail from t only when slot t's seq is 2t, that is, when the
+// consumer of ticket t-Cap() has released the slot, so tail never gets more
+// than Cap() ahead of head.
 func (q *Queue[T]) tryEnqueue(v T) bool {
 	if q.slots == nil {
 		panic(errNotCreated("Queue", "NewQueue"))
 	}
+	n := int64(len(q.slots))
 	var w peerWait
 	for {
 		t := q.tail.Load()
+		if int64(t-q.headSeen.Load()) >= n {
+			// The queue looks full from here; look at head itself.
+			h := q.head.Load()
+			if int64(t-h) >= n {
+				// At this load, head = t-Cap() and tail ≥ t, so by the
+				// invariant tail = t and the queue holds Cap() items.
+				// (The difference is signed: head may have passed a stale
+				// t, and then we retry.)
+				return false
+			}
+			q.headSeen.Store(h) // a racing store may lower it: harmless
+		}
+		// Here head > t-Cap(): the consumer of ticket t-Cap() has claimed
+		// it, so slot t is free or about to be.
 		s := &q.slots[t&q.mask]
 		seq := s.seq.Load()
 		switch d := int64(seq - 2*t); {
@@ -254,26 +278,15 @@ func (q *Queue[T]) tryEnqueue(v T) bool {
 				return true
 			}
 		case d < 0:
-			// The slot still belongs to ticket t-Cap(). Either its item
-			// is still in the queue (full), or a consumer has claimed it
-			// and is copying it out. (The difference is signed because
-			// head may have passed t since seq was read; then we retry.)
-			if h := q.head.Load(); int64(t-h) >= int64(len(q.slots)) {
-				// At this load, head = t-Cap() and tail ≥ t, so by the
-				// invariant tail = t and the queue holds Cap() items.
-				return false
-			}
-			if q.tail.Load() == t {
-				// The consumer of ticket t-Cap() is mid-operation.
-				w.wait()
-			}
+			// The consumer of ticket t-Cap() is copying its item out.
+			w.wait()
 		default:
 			// Another producer took ticket t; try the next one.
 		}
 	}
 }
 
-// tryDequeue is TryDequeue without the wake-up.
+// tryDequeue is TryDequeue without the wake-up. Invariant: tailSeen ≤ tail.
 func (q *Queue[T]) tryDequeue() (T, bool) {
 	if q.slots == nil {
 		panic(errNotCreated("Queue", "NewQueue"))
@@ -281,6 +294,18 @@ func (q *Queue[T]) tryDequeue() (T, bool) {
 	var w peerWait
 	for {
 		h := q.head.Load()
+		if h >= q.tailSeen.Load() {
+			// The queue looks empty from here; look at tail itself.
+			t := q.tail.Load()
+			if t == h {
+				// At this load, tail = h and head ≥ h, so by the
+				// invariant head = tail: the queue is empty.
+				var zero T
+				return zero, false
+			}
+			q.tailSeen.Store(t) // a racing store may lower it: harmless
+		}
+		// Here tail > h: a producer has claimed ticket h.
 		s := &q.slots[h&q.mask]
 		seq := s.seq.Load()
 		switch d := int64(seq - (2*h + 1)); {
@@ -293,18 +318,8 @@ func (q *Queue[T]) tryDequeue() (T, bool) {
 				return v, true
 			}
 		case d < 0:
-			// Ticket h's value is not published: either nobody has
-			// claimed it (empty) or its producer is mid-operation.
-			if t := q.tail.Load(); t == h {
-				// At this load, tail = h and head ≥ h, so by the
-				// invariant head = tail: the queue is empty.
-				var zero T
-				return zero, false
-			}
-			if q.head.Load() == h {
-				// The producer of ticket h is mid-operation.
-				w.wait()
-			}
+			// The producer of ticket h is copying its item in.
+			w.wait()
 		default:
 			// Another consumer took ticket h; try the next one.
 		}
