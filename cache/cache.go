@@ -161,7 +161,9 @@ func (c *Cache[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 }
 
 // Delete deletes the value for key.
-func (c *Cache[K, V]) Delete(key K) { c.eng.LoadAndDelete(key) }
+// A Delete made while [Cache.LoadOrCompute] loads key keeps the loaded
+// value out of the cache.
+func (c *Cache[K, V]) Delete(key K) { c.eng.Delete(key) }
 
 // Swap stores value for key and returns the previous value if any. loaded
 // reports whether the key was present.

@@ -1,7 +1,9 @@
 package cache_test
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -151,6 +153,11 @@ var kvModel = porcupine.Model{
 			return out == kvOutput{in.value, false}, kvOutput{in.value, true}
 		case "delete":
 			return true, kvOutput{}
+		case "loadOrCompute": // a value computed by one of the loads in flight
+			if s.ok {
+				return out == kvOutput{s.value, true}, s
+			}
+			return out.ok, out
 		case "cas":
 			if s.ok && s.value == in.oldValue {
 				return out.ok, kvOutput{in.value, true}
@@ -166,8 +173,8 @@ var kvModel = porcupine.Model{
 }
 
 // TestCache_OperationsAreLinearizable records concurrent histories of Load,
-// Store, LoadOrStore, Delete and CompareAndSwap on a few keys and checks
-// them with porcupine.
+// Store, LoadOrStore, Delete, CompareAndSwap and LoadOrCompute on a few keys
+// and checks them with porcupine.
 func TestCache_OperationsAreLinearizable(t *testing.T) {
 	const clients, opsEach, keys = 4, 300, 3
 	for round := range 5 {
@@ -187,7 +194,7 @@ func TestCache_OperationsAreLinearizable(t *testing.T) {
 					in := kvInput{key: (i + id + round) % keys, value: int(seq.Add(1)), oldValue: int(seq.Load() - 2)}
 					var out kvOutput
 					call := time.Since(start).Nanoseconds()
-					switch (i*31 + id*7) % 5 {
+					switch (i*31 + id*7) % 6 {
 					case 0:
 						in.op = "load"
 						out.value, out.ok = c.Load(in.key)
@@ -203,6 +210,13 @@ func TestCache_OperationsAreLinearizable(t *testing.T) {
 					case 4:
 						in.op = "cas"
 						out.ok = c.CompareAndSwap(in.key, in.oldValue, in.value)
+					case 5:
+						in.op = "loadOrCompute"
+						v, err := c.LoadOrCompute(context.Background(), in.key, func(context.Context, int) (int, error) {
+							runtime.Gosched() // let other operations overlap the load
+							return in.value, nil
+						})
+						out = kvOutput{v, err == nil}
 					}
 					ret := time.Since(start).Nanoseconds()
 					mu.Lock()

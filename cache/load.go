@@ -25,10 +25,13 @@ var ErrLoaderPanicked = engine.ErrLoaderPanicked
 // this goroutine's stack, waiting goroutines get an error wrapping
 // [ErrLoaderPanicked], and the cache stays as it was.
 //
-// A write to key (Store, Delete, Clear, …) made while compute runs wins: the
-// computed value is returned to the callers that were waiting for it but
-// not stored. A computed value heavier than its shard's capacity is
-// returned and [Rejected]. compute must not call LoadOrCompute for the key
+// Every call is linearizable with the other methods. If key gets a value
+// while compute runs (Store, LoadOrStore, Swap, …), that value wins: the
+// callers get it, and the computed value is dropped. A Delete or Clear while
+// compute runs cancels the load: the callers get the computed value (or the
+// value the delete removed) and nothing is stored, so an invalidation is
+// never undone by a load that started before it. A computed value heavier
+// than its shard's capacity is returned and [Rejected]. compute must not call LoadOrCompute for the key
 // it is computing (it would wait for itself until ctx ends).
 //
 // A hit costs what [Cache.Load] costs, and allocates nothing.

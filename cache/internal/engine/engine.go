@@ -158,7 +158,8 @@ type shard[K comparable, V any] struct {
 	aux   map[*node.Node[K, V]]aux // nil unless the cache refreshes or expires after access
 	calls map[K]*call[V]           // loads and refreshes in flight; nil until the first
 
-	listen  bool // onEvict != nil; written once by New
+	clock   func() int64 // the engine's clock; written once by New
+	listen  bool         // onEvict != nil; written once by New
 	onEvict func(K, V, Cause)
 	rec     Recorder // written once by New
 	events  eventQueue[K, V]
@@ -221,6 +222,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		}
 		s.m = make(map[K]*node.Node[K, V], min(s.cap, 1024))
 		s.policy = cfg.NewPolicy(int(s.cap), e.hash)
+		s.clock = cfg.Now
 		s.onEvict = cfg.OnEvict
 		s.listen = cfg.OnEvict != nil
 		s.rec = cfg.Recorder
@@ -394,7 +396,7 @@ func (e *Engine[K, V]) Store(key K, value V, ttl int64) {
 	s := e.shardFor(key)
 	s.mu.Lock()
 	now := e.maintainLocked(s, ttl)
-	s.invalidateLocked(key)
+	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, now); n != nil {
 		e.updateLocked(s, n, value, w, now, ttl)
 	} else {
@@ -418,7 +420,7 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 		actual, loaded = n.Value, true
 		e.hitLocked(s, n, now)
 	} else {
-		s.invalidateLocked(key)
+		s.invalidateLocked(key, false)
 		e.insertLocked(s, key, value, w, now, ttl)
 		actual = value
 	}
@@ -432,7 +434,7 @@ func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	s := e.shardFor(key)
 	s.mu.Lock()
 	now := e.maintainLocked(s, 0)
-	s.invalidateLocked(key)
+	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, now); n != nil {
 		value, loaded = n.Value, true
 		s.removeLocked(n, Deleted)
@@ -442,6 +444,19 @@ func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	return value, loaded
 }
 
+// Delete removes key, and cancels a load of it in flight.
+func (e *Engine[K, V]) Delete(key K) {
+	s := e.shardFor(key)
+	s.mu.Lock()
+	now := e.maintainLocked(s, 0)
+	s.invalidateLocked(key, true)
+	if n := s.liveLocked(key, now); n != nil {
+		s.removeLocked(n, Deleted)
+	}
+	s.mu.Unlock()
+	s.deliver()
+}
+
 // Swap stores value with the default TTL and returns the previous live
 // value.
 func (e *Engine[K, V]) Swap(key K, value V) (previous V, loaded bool) {
@@ -449,7 +464,7 @@ func (e *Engine[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 	s := e.shardFor(key)
 	s.mu.Lock()
 	now := e.maintainLocked(s, ttl)
-	s.invalidateLocked(key)
+	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, now); n != nil {
 		previous, loaded = n.Value, true
 		e.updateLocked(s, n, value, w, now, ttl)
@@ -474,7 +489,7 @@ func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool
 	if n == nil || !equal(n.Value, old) {
 		return false
 	}
-	s.invalidateLocked(key)
+	s.invalidateLocked(key, false)
 	e.updateLocked(s, n, new, w, now, ttl)
 	return true
 }
@@ -490,7 +505,7 @@ func (e *Engine[K, V]) CompareAndDelete(key K, old V, equal func(a, b V) bool) b
 	if n == nil || !equal(n.Value, old) {
 		return false
 	}
-	s.invalidateLocked(key)
+	s.invalidateLocked(key, false)
 	s.removeLocked(n, Deleted)
 	return true
 }
@@ -580,6 +595,9 @@ func (e *Engine[K, V]) Clear() {
 		s := &e.shards[i]
 		s.mu.Lock()
 		s.drainReadsLocked()
+		for k := range s.calls {
+			s.invalidateLocked(k, true)
+		}
 		var now int64
 		if s.wheel != nil {
 			now = e.now()
@@ -599,10 +617,6 @@ func (e *Engine[K, V]) Clear() {
 		if s.aux != nil {
 			clear(s.aux)
 		}
-		for _, c := range s.calls {
-			c.stale = true
-		}
-		clear(s.calls)
 		s.policy.Clear()
 		if s.wheel != nil {
 			s.wheel.Clear()
@@ -743,16 +757,27 @@ func (s *shard[K, V]) liveLocked(key K, now int64) *node.Node[K, V] {
 	return n
 }
 
-// invalidateLocked keeps a load or refresh of key that is in flight from
-// storing its value over a write made after it started, and lets the next
-// caller start a fresh load.
-func (s *shard[K, V]) invalidateLocked(key K) {
+// invalidateLocked tells a load or refresh of key in flight that the key was
+// written. A refresh is then dropped: its value is older than the write. A
+// load is cancelled only by a blind delete (Delete, Clear): it then returns
+// what the key held just before the delete, its own value if nothing, and
+// stores nothing, as if it had completed just before the delete. Other
+// writes leave a load alone; it finds their value when it completes and
+// returns that instead of its own (see finish). Either way every load is
+// linearizable, and a Delete during a load keeps the load's (possibly
+// outdated) value out of the cache.
+func (s *shard[K, V]) invalidateLocked(key K, blind bool) {
 	if len(s.calls) == 0 {
 		return
 	}
-	if c := s.calls[key]; c != nil {
-		c.stale = true
-		delete(s.calls, key)
+	c := s.calls[key]
+	if c == nil || (!blind && !c.refresh) {
+		return
+	}
+	c.stale = true
+	delete(s.calls, key)
+	if n := s.m[key]; !c.refresh && n != nil && n.Live && !n.Expired(s.clock()) {
+		c.seen, c.hasSeen = n.Value, true
 	}
 }
 

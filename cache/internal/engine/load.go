@@ -32,9 +32,18 @@ type call[V any] struct {
 	// retry is set when the failure says nothing about the key: the runner's
 	// own ctx ended, the call was a refresh, or a bulk load returned no
 	// value for it. A waiter then runs its own load instead of failing.
-	retry bool
-	stale bool // a write to the key came after the call started; protected by the shard's lock
+	retry   bool
+	refresh bool // a background refresh, not a load; written before the call is shared
+
+	// Protected by the shard's lock; see invalidateLocked.
+	stale   bool // cancelled by a delete (a load) or dropped after a write (a refresh)
+	hasSeen bool // a cancelled load found a value under the key: seen
+	seen    V
 }
+
+// errRefreshDropped is the outcome of a refresh overtaken by a write; a
+// goroutine waiting on it loads the key itself.
+var errRefreshDropped = errors.New("cache: refresh overtaken by a write")
 
 // wait parks until the call is done or ctx ends.
 func (c *call[V]) wait(ctx context.Context) error {
@@ -167,7 +176,7 @@ func (e *Engine[K, V]) runLoad(ctx context.Context, s *shard[K, V], key K, c *ca
 	c.retry = err != nil && (ctx.Err() != nil || errors.Is(err, errNoValue))
 	e.finish(s, key, c, err == nil)
 	e.recordLoad(s, err == nil, start)
-	return v, err
+	return c.val, err
 }
 
 func panicError(r any) error {
@@ -177,24 +186,40 @@ func panicError(r any) error {
 	return fmt.Errorf("%w: %v", ErrLoaderPanicked, r)
 }
 
-// finish unregisters c, stores its value if store and no write to the key
-// came after it started, and wakes its waiters.
-func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], store bool) {
+// finish unregisters c and settles its outcome under the shard's lock, so
+// that the load takes effect at one instant (its linearization point), then
+// wakes its waiters. A successful load stores its value unless the key got
+// one meanwhile, in which case that value is the outcome (the cache's value
+// wins), or it was cancelled by a delete (see invalidateLocked). A
+// successful refresh replaces the value unless a write overtook it.
+func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 	var w uint32
 	var ttl int64
-	if store {
+	if ok {
 		w, ttl = e.weightOf(key, c.val), e.TTLOf(key, c.val)
 	}
 	s.mu.Lock()
 	if s.calls[key] == c {
 		delete(s.calls, key)
 	}
-	if store && !c.stale {
+	switch {
+	case !ok:
+	case c.stale && c.refresh:
+		c.err = errRefreshDropped
+	case c.stale:
+		if c.hasSeen {
+			c.val = c.seen
+		}
+	default:
 		now := e.maintainLocked(s, ttl)
-		if n := s.liveLocked(key, now); n != nil {
-			e.updateLocked(s, n, c.val, w, now, ttl)
-		} else {
+		n := s.liveLocked(key, now)
+		switch {
+		case n == nil:
 			e.insertLocked(s, key, c.val, w, now, ttl)
+		case c.refresh:
+			e.updateLocked(s, n, c.val, w, now, ttl)
+		default:
+			c.val = n.Value
 		}
 	}
 	s.mu.Unlock()
@@ -290,11 +315,13 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 			v, ok := m[p.key]
 			if ok {
 				p.c.val = v
-				result[p.key] = v
 			} else {
 				p.c.err, p.c.retry = errNoValue, true
 			}
 			e.finish(p.s, p.key, p.c, ok)
+			if ok {
+				result[p.key] = p.c.val
+			}
 		}
 		for k, v := range m {
 			if _, asked := seen[k]; !asked {
@@ -344,7 +371,7 @@ func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
 		s.mu.Unlock()
 		return
 	}
-	c := &call[V]{retry: true}
+	c := &call[V]{retry: true, refresh: true}
 	if s.calls == nil {
 		s.calls = make(map[K]*call[V])
 	}
