@@ -49,7 +49,7 @@ func fuzzReader(f *testing.F, format Format, model func(data []byte) ([]uint64, 
 
 // maxFuzzRequests bounds a fuzz run, since one ARC line may ask for 2^64
 // blocks.
-const maxFuzzRequests = 1 << 16
+const maxFuzzRequests = 1 << 12
 
 func readFuzz(data []byte, format Format) ([]uint64, error) {
 	r, err := NewReader(bytes.NewReader(data), "fuzz", format)

@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -132,21 +131,40 @@ func NewReader(rd io.Reader, name string, f Format) (*Reader, error) {
 		r.kind = kindCSV
 	}
 
-	br := bufio.NewReaderSize(rd, bufSize)
-	magic, _ := br.Peek(6) // a short or failing peek is handled by the first read
+	// Read the first bytes to tell compressed input from plain; they are
+	// put back in front of the rest (a read error, too, is reported in
+	// its place, by Next).
+	var magic [6]byte
+	n, headErr := io.ReadFull(rd, magic[:])
+	if headErr == io.EOF || headErr == io.ErrUnexpectedEOF {
+		headErr = nil // a short input: the first Next decides
+	}
+	head := magic[:n]
+	rest := rd
+	if headErr != nil {
+		rest = errReader{headErr}
+	}
 	switch {
-	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		gz, err := gzip.NewReader(br)
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		gz, err := gzip.NewReader(io.MultiReader(bytes.NewReader(head), rest))
 		if err != nil {
 			return nil, &ParseError{Name: name, Offset: 0, Msg: "gzip header", Err: err}
 		}
 		r.gz, r.src = gz, gz
-	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		return nil, &ParseError{Name: name, Msg: "zstd-compressed input is not supported; decompress it first (zstd -d), or recompress it with gzip"}
-	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
+	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
 		return nil, &ParseError{Name: name, Msg: "xz-compressed input is not supported; decompress it first (xz -d), or recompress it with gzip"}
+	case r.kind == kindCSV:
+		r.src = io.MultiReader(bytes.NewReader(head), rest)
 	default:
-		r.src = br
+		// Plain input is read straight into the Reader's buffer, head
+		// first, with no second buffer in between.
+		r.src = rd
+		r.buf = make([]byte, bufSize)
+		r.w = copy(r.buf, head)
+		r.rerr = headErr
+		return r, nil
 	}
 
 	if r.kind == kindCSV {
@@ -159,6 +177,11 @@ func NewReader(rd io.Reader, name string, f Format) (*Reader, error) {
 	r.buf = make([]byte, bufSize)
 	return r, nil
 }
+
+// errReader returns its error from every Read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // Name returns the name the Reader uses in errors.
 func (r *Reader) Name() string { return r.name }

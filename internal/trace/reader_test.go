@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -378,5 +379,67 @@ func TestReader_NextAllocatesNothing(t *testing.T) {
 				t.Errorf("%s %s: %v allocations per Next, want ≤ %v", f, in.name, allocs, limit)
 			}
 		}
+	}
+}
+
+func TestReader_ReportsReadErrorsInPlace(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tt := range []struct {
+		name   string
+		format Format
+		data   []byte
+		keys   []uint64
+		want   string
+	}{
+		{"text", LIRS, []byte("1\n2\n"), []uint64{1, 2}, "trace: in:3: read: boom"},
+		{"text, in the first bytes", LIRS, []byte("7\n"), []uint64{7}, "trace: in:2: read: boom"},
+		{"binary", BE32, be32(5, 6, 7), []uint64{5, 6, 7}, "trace: in: offset 12: read: boom"},
+		{"binary, in the first bytes", BE32, be32(5), []uint64{5}, "trace: in: offset 4: read: boom"},
+		{"csv", CSV, []byte("1\n2\n"), []uint64{1, 2}, "trace: in:3: read: boom"},
+		{"gzip", BE64, gz(t, be64(1, 2))[:20], []uint64{1, 2}, "trace: in: offset 16: gzip: boom"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewReader(io.MultiReader(bytes.NewReader(tt.data), iotestErr{boom}), "in", tt.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			keys, err := r.AppendKeys(nil)
+			if !slices.Equal(keys, tt.keys) || !errors.Is(err, boom) || err.Error() != tt.want {
+				t.Fatalf("keys %v, err %v; want %v, %s", keys, err, tt.keys, tt.want)
+			}
+		})
+	}
+}
+
+type iotestErr struct{ err error }
+
+func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
+
+func TestReader_ReadsOneByteAtATime(t *testing.T) {
+	for _, tt := range wellFormed {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, data := range [][]byte{tt.data, gz(t, tt.data)} {
+				r, err := NewReader(iotest.OneByteReader(bytes.NewReader(data)), "in", tt.format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []Request
+				for {
+					req, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, req)
+				}
+				r.Close()
+				if !slices.Equal(got, tt.want) {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+			}
+		})
 	}
 }
