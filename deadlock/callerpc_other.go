@@ -1,4 +1,4 @@
-//go:build !nodeadlock && !amd64
+//go:build !nodeadlock && !amd64 && !arm64
 
 package deadlock
 

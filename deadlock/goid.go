@@ -18,7 +18,7 @@ import (
 // when the struct changed (Go 1.23, 1.25).
 //
 // This package reads the g pointer itself in a few lines of assembly (amd64,
-// arm64), which depends on no struct layout, and finds the offset of the id
+// arm64, 386), which depends on no struct layout, and finds the offset of the id
 // inside g at start-up by calibration: it parses runtime.Stack in several
 // goroutines and keeps the one word offset whose value equals the parsed id in
 // every one of them. If the assembly is missing, or no offset or more than one
@@ -29,9 +29,10 @@ import (
 // The same start-up check covers callerPC, which reads the call site of a lock
 // method through the frame pointer, against runtime.Callers.
 
-// gScanLimit bounds the calibration scan inside g. The runtime's g is several
-// hundred bytes long on every architecture and the id sits in its first 200.
-const gScanLimit = 256
+// gScanLimit bounds the calibration scan inside g: 32 words. The runtime's
+// g is well over that long on every architecture, and the id sits within
+// its first 20 words (word 19 on amd64 in Go 1.26).
+const gScanLimit = 32 * unsafe.Sizeof(uintptr(0))
 
 var identity struct {
 	once   sync.Once

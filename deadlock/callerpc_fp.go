@@ -1,4 +1,4 @@
-//go:build !nodeadlock
+//go:build !nodeadlock && (amd64 || arm64)
 
 package deadlock
 
