@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/hotpath/hotpath/deadlock/internal/ordergraph"
 )
 
 // lockMeta is the detector's state inside every Mutex and RWMutex. It is the
@@ -52,7 +54,7 @@ type edgeInfo struct {
 // det is the one lock-order detector.
 var det struct {
 	mu      sync.Mutex // protects all below
-	g       graph
+	g       ordergraph.Graph
 	refs    []*nodeRef             // graph index → its nodeRef
 	edges   map[[2]int32]*edgeInfo // every edge ever added, accepted or rejected
 	nextKey uint64
@@ -98,7 +100,7 @@ func (lm *lockMeta) newNode(typ string) *nodeRef {
 
 func newNodeLocked(info LockInfo) *nodeRef {
 	det.nextKey++
-	n := &nodeRef{idx: det.g.newNode(), key: det.nextKey, info: info}
+	n := &nodeRef{idx: det.g.NewNode(), key: det.nextKey, info: info}
 	for int(n.idx) >= len(det.refs) {
 		det.refs = append(det.refs, nil)
 	}
@@ -113,20 +115,7 @@ func removeNode(n *nodeRef) {
 	if det.refs[n.idx] != n {
 		return
 	}
-	gn := &det.g.nodes[n.idx]
-	for _, adj := range [...]struct {
-		set  set
-		from bool
-	}{{gn.out, true}, {gn.rout, true}, {gn.in, false}, {gn.rin, false}} {
-		for j := range adj.set {
-			if adj.from {
-				delete(det.edges, [2]int32{n.idx, j})
-			} else {
-				delete(det.edges, [2]int32{j, n.idx})
-			}
-		}
-	}
-	det.g.removeNode(n.idx)
+	det.g.RemoveNode(n.idx, func(from, to int32) { delete(det.edges, [2]int32{from, to}) })
 	det.refs[n.idx] = nil
 }
 
@@ -134,7 +123,7 @@ func removeNode(n *nodeRef) {
 func liveNodes() int {
 	det.mu.Lock()
 	defer det.mu.Unlock()
-	return len(det.g.nodes) - len(det.g.free)
+	return det.g.Len()
 }
 
 // Chain cache: a lossy, lock-free set of hashes of lock sequences (the locks
@@ -262,7 +251,7 @@ func addChain(goid uint64, held []heldLock, to heldLock) []pending {
 			sites:     [2]uintptr{f.pc, to.pc},
 		}
 		det.edges[k] = e
-		if path := det.g.insert(k[0], k[1]); path != nil {
+		if path := det.g.Insert(k[0], k[1]); path != nil {
 			out = append(out, cycleReportLocked(e, path))
 		}
 	}

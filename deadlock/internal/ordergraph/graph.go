@@ -1,10 +1,10 @@
-//go:build !nodeadlock
-
-package deadlock
+// Package ordergraph is the lock-order graph of package deadlock: a
+// directed graph kept acyclic with a dynamic topological order.
+package ordergraph
 
 import "slices"
 
-// graph is the lock-order graph: a directed graph kept acyclic with a
+// Graph is the lock-order graph: a directed graph kept acyclic with a
 // dynamic topological order (Pearce and Kelly, "A dynamic topological sort
 // algorithm for directed acyclic graphs", 2006), as Abseil's GraphCycles
 // does. Adding an edge that respects the order costs O(1); otherwise only
@@ -15,8 +15,9 @@ import "slices"
 // (which must stay acyclic) but kept aside as a rejected edge, so that later
 // cycles running through it are still found (see insert).
 //
-// graph is not safe for concurrent use; the detector guards it with its mutex.
-type graph struct {
+// A Graph is not safe for concurrent use; the detector guards it with its
+// mutex. The zero value is an empty graph.
+type Graph struct {
 	nodes    []gnode
 	free     []int32 // indexes of removed nodes, for reuse
 	rank     []int32 // free ranks are never reused; ranks only need to be distinct and ordered
@@ -39,8 +40,8 @@ type gnode struct {
 	parent  int32 // path reconstruction scratch
 }
 
-// newNode adds a node and returns its index.
-func (g *graph) newNode() int32 {
+// NewNode adds a node and returns its index.
+func (g *Graph) NewNode() int32 {
 	var i int32
 	if n := len(g.free); n > 0 {
 		i = g.free[n-1]
@@ -54,12 +55,28 @@ func (g *graph) newNode() int32 {
 	return i
 }
 
-// removeNode deletes node i and every edge that touches it. Removing edges
+// RemoveNode deletes node i and every edge that touches it. Removing edges
 // never invalidates a topological order, so no ranks change.
-func (g *graph) removeNode(i int32) {
+//
+// onEdge, if not nil, is called for every edge removed with it.
+func (g *Graph) RemoveNode(i int32, onEdge func(from, to int32)) {
 	n := &g.nodes[i]
 	if !n.alive {
 		return
+	}
+	if onEdge != nil {
+		for j := range n.out {
+			onEdge(i, j)
+		}
+		for j := range n.rout {
+			onEdge(i, j)
+		}
+		for j := range n.in {
+			onEdge(j, i)
+		}
+		for j := range n.rin {
+			onEdge(j, i)
+		}
 	}
 	for j := range n.out {
 		delete(g.nodes[j].in, i)
@@ -81,8 +98,8 @@ func (g *graph) removeNode(i int32) {
 	g.free = append(g.free, i)
 }
 
-// hasEdge reports whether x→y was added, accepted or rejected.
-func (g *graph) hasEdge(x, y int32) bool {
+// HasEdge reports whether x→y was added, accepted or rejected.
+func (g *Graph) HasEdge(x, y int32) bool {
 	if _, ok := g.nodes[x].out[y]; ok {
 		return true
 	}
@@ -90,7 +107,7 @@ func (g *graph) hasEdge(x, y int32) bool {
 	return ok
 }
 
-// insert adds the edge x→y (x ≠ y, not present). If the edge closes a
+// Insert adds the edge x→y (x ≠ y, not present). If the edge closes a
 // cycle it returns the cycle as the path of nodes y … x (the new edge x→y
 // closes it); otherwise it returns nil. Either way the edge is recorded.
 //
@@ -99,7 +116,7 @@ func (g *graph) hasEdge(x, y int32) bool {
 // only when rejected edges exist, a plain search over accepted and rejected
 // edges looks for a cycle through an earlier rejected edge. Each edge is
 // inserted once, so each edge that closes a cycle is reported once.
-func (g *graph) insert(x, y int32) []int32 {
+func (g *Graph) Insert(x, y int32) []int32 {
 	nx, ny := &g.nodes[x], &g.nodes[y]
 	if nx.rank > ny.rank {
 		// y must move before x, or a path y⇝x exists.
@@ -120,7 +137,7 @@ func (g *graph) insert(x, y int32) []int32 {
 	return nil
 }
 
-func (g *graph) reject(x, y int32) {
+func (g *Graph) reject(x, y int32) {
 	if g.rejected == nil {
 		g.rejected = make(map[[2]int32]struct{})
 	}
@@ -133,7 +150,7 @@ func (g *graph) reject(x, y int32) {
 // forward visits, from n, the nodes of rank < ub along accepted edges,
 // collecting them in deltaf. It reports whether it reached the node of rank
 // ub (the edge's tail), that is, a cycle.
-func (g *graph) forward(n int32, ub int32) bool {
+func (g *Graph) forward(n int32, ub int32) bool {
 	g.deltaf = g.deltaf[:0]
 	g.stack = append(g.stack[:0], n)
 	for len(g.stack) > 0 {
@@ -160,7 +177,7 @@ func (g *graph) forward(n int32, ub int32) bool {
 
 // backward visits, from n, the nodes of rank > lb along reversed accepted
 // edges, collecting them in deltab.
-func (g *graph) backward(n int32, lb int32) {
+func (g *Graph) backward(n int32, lb int32) {
 	g.deltab = g.deltab[:0]
 	g.stack = append(g.stack[:0], n)
 	for len(g.stack) > 0 {
@@ -184,7 +201,7 @@ func (g *graph) backward(n int32, lb int32) {
 // reorder gives the nodes of deltab, then those of deltaf, the ranks they
 // held together, in that order, so every edge again goes from lower to
 // higher rank.
-func (g *graph) reorder() {
+func (g *Graph) reorder() {
 	byRank := func(a, b int32) int { return int(g.nodes[a].rank) - int(g.nodes[b].rank) }
 	slices.SortFunc(g.deltab, byRank)
 	slices.SortFunc(g.deltaf, byRank)
@@ -209,7 +226,7 @@ func (g *graph) reorder() {
 	}
 }
 
-func (g *graph) clearVisited(ns []int32) {
+func (g *Graph) clearVisited(ns []int32) {
 	for _, n := range ns {
 		g.nodes[n].visited = false
 	}
@@ -218,7 +235,7 @@ func (g *graph) clearVisited(ns []int32) {
 // path returns a path from → … → to along accepted edges (and rejected ones
 // when withRejected), or nil. It is a plain depth-first search; it runs only
 // when a cycle was found or after a rejection, both rare.
-func (g *graph) path(from, to int32, withRejected bool) []int32 {
+func (g *Graph) path(from, to int32, withRejected bool) []int32 {
 	var seen []int32
 	defer func() { g.clearVisited(seen) }()
 	g.stack = append(g.stack[:0], from)
@@ -255,6 +272,9 @@ func (g *graph) path(from, to int32, withRejected bool) []int32 {
 	}
 	return nil
 }
+
+// Len returns the number of nodes.
+func (g *Graph) Len() int { return len(g.nodes) - len(g.free) }
 
 // set is a set of node indexes. Maps make removing a node O(its degree)
 // even when a long-lived lock has edges to millions of short-lived ones.

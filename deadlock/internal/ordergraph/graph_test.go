@@ -1,12 +1,13 @@
-//go:build !nodeadlock
-
-package deadlock
+package ordergraph
 
 import (
 	"testing"
 
+	"go.uber.org/goleak"
 	"pgregory.net/rapid"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // reach reports whether to is reachable from from over edges (brute force).
 func reach(edges map[[2]int32]bool, from, to int32) bool {
@@ -33,15 +34,15 @@ func reach(edges map[[2]int32]bool, from, to int32) bool {
 // against a brute-force cycle finder over all edges inserted so far.
 func TestGraph_ReportsIffNewEdgeClosesCycle(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		var g graph
+		var g Graph
 		var alive []int32
 		edges := map[[2]int32]bool{} // the model: every edge, accepted or rejected
 		for range rapid.IntRange(2, 8).Draw(t, "nodes") {
-			alive = append(alive, g.newNode())
+			alive = append(alive, g.NewNode())
 		}
 		t.Repeat(map[string]func(*rapid.T){
 			"node": func(t *rapid.T) {
-				alive = append(alive, g.newNode())
+				alive = append(alive, g.NewNode())
 			},
 			"remove": func(t *rapid.T) {
 				if len(alive) == 0 {
@@ -50,11 +51,22 @@ func TestGraph_ReportsIffNewEdgeClosesCycle(t *testing.T) {
 				i := rapid.IntRange(0, len(alive)-1).Draw(t, "i")
 				n := alive[i]
 				alive = append(alive[:i], alive[i+1:]...)
-				g.removeNode(n)
+				removed := map[[2]int32]bool{}
+				g.RemoveNode(n, func(from, to int32) { removed[[2]int32{from, to}] = true })
 				for e := range edges {
 					if e[0] == n || e[1] == n {
+						if !removed[e] {
+							t.Fatalf("RemoveNode(%d) did not report edge %v", n, e)
+						}
 						delete(edges, e)
+						delete(removed, e)
 					}
+				}
+				if len(removed) != 0 {
+					t.Fatalf("RemoveNode(%d) reported unknown edges %v", n, removed)
+				}
+				if g.Len() != len(alive) {
+					t.Fatalf("Len() = %d, want %d", g.Len(), len(alive))
 				}
 			},
 			"edge": func(t *rapid.T) {
@@ -67,8 +79,11 @@ func TestGraph_ReportsIffNewEdgeClosesCycle(t *testing.T) {
 					t.Skip("self or known edge")
 				}
 				want := reach(edges, y, x)
-				path := g.insert(x, y)
+				path := g.Insert(x, y)
 				edges[[2]int32{x, y}] = true
+				if !g.HasEdge(x, y) {
+					t.Fatalf("edge %d→%d missing after Insert", x, y)
+				}
 				if (path != nil) != want {
 					t.Fatalf("insert %d→%d: cycle reported %v, brute force says %v", x, y, path != nil, want)
 				}
