@@ -1,0 +1,220 @@
+package cache_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hotpath/hotpath/cache"
+)
+
+// TestOnEvict_ReportsEveryCause checks one event of each cause, with its
+// value, in the order they happened.
+func TestOnEvict_ReportsEveryCause(t *testing.T) {
+	clock := newFakeClock()
+	var got []string
+	c := cache.Must(cache.Options[string, int]{Capacity: 2, Shards: 1, Policy: cache.LRU, Clock: clock,
+		Weigher: func(_ string, v int) uint32 { return uint32(max(v, 1)) },
+		OnEvict: func(k string, v int, cause cache.Cause) { got = append(got, fmt.Sprintf("%v %s=%d", cause, k, v)) }})
+	defer c.Close()
+	c.Store("a", 1)
+	c.Store("a", 1)          // Replaced a=1
+	c.Store("b", 1)          //
+	c.Store("c", 1)          // Evicted a=1
+	c.Delete("b")            // Deleted b=1
+	c.StoreTTL("d", 1, tick) //
+	clock.Advance(tick)      //
+	c.Store("e", 3)          // Expired d=1, Rejected e=3
+	c.Store("c", 5)          // Replaced c=1, Rejected c=5
+	c.Store("f", 1)          //
+	c.Clear()                // Deleted f=1
+	want := []string{"Replaced a=1", "Evicted a=1", "Deleted b=1", "Expired d=1", "Rejected e=3",
+		"Replaced c=1", "Rejected c=5", "Deleted f=1"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("OnEvict calls:\n got %v\nwant %v", got, want)
+	}
+	if st := c.Stats(); st.Rejections != 2 || st.Evictions != 1 || st.Expirations != 1 {
+		t.Fatalf("Stats = %+v, want 2 rejections, 1 eviction, 1 expiration", st)
+	}
+}
+
+// TestOnEvict_CalledOnceForEveryEntryThatLeaves stores many distinct keys
+// from many goroutines into a small cache: every key stored is either still
+// there at the end or was reported exactly once.
+func TestOnEvict_CalledOnceForEveryEntryThatLeaves(t *testing.T) {
+	const workers, each = 8, 2000
+	var mu sync.Mutex
+	seen := map[int]int{}
+	var concurrent, maxConcurrent atomic.Int32
+	c := cache.Must(cache.Options[int, int]{Capacity: 64, Shards: 1, Policy: cache.LRU,
+		OnEvict: func(k, v int, cause cache.Cause) {
+			if n := concurrent.Add(1); n > maxConcurrent.Load() {
+				maxConcurrent.Store(n)
+			}
+			defer concurrent.Add(-1)
+			if k >= 0 && (k != v || cause != cache.Evicted) {
+				t.Errorf("OnEvict(%d, %d, %v): want an eviction of a key's own value", k, v, cause)
+			}
+			mu.Lock()
+			seen[k]++
+			mu.Unlock()
+		}})
+	defer c.Close()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				k := w*each + i
+				c.Store(k, k)
+			}
+		}()
+	}
+	wg.Wait()
+	c.Store(-1, -1) // deliver whatever is still queued
+	c.Delete(-1)
+	for k := range c.Keys() {
+		seen[k]++
+	}
+	for k := range workers * each {
+		if seen[k] != 1 {
+			t.Fatalf("key %d reported or present %d times, want exactly once", k, seen[k])
+		}
+	}
+	if n := maxConcurrent.Load(); n > 1 {
+		t.Fatalf("the listener ran %d times at once for one shard", n)
+	}
+}
+
+// TestOnEvict_ListenerMayUseTheCache: the listener runs with no lock held,
+// so it can call the cache, even to cause more events.
+func TestOnEvict_ListenerMayUseTheCache(t *testing.T) {
+	var c *cache.Cache[int, int]
+	var got []string
+	c = cache.Must(cache.Options[int, int]{Capacity: 1, Shards: 1, Policy: cache.LRU,
+		OnEvict: func(k, v int, cause cache.Cause) {
+			got = append(got, fmt.Sprintf("%v %d", cause, k))
+			if k < 100 {
+				c.Store(100+k, v) // evicts the entry that caused this event
+			}
+		}})
+	defer c.Close()
+	c.Store(1, 1)
+	c.Store(2, 2) // evicts 1; the listener stores 101, which evicts 2; its listener stores 102, which evicts 101
+	want := []string{"Evicted 1", "Evicted 2", "Evicted 101"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("OnEvict calls = %v, want %v", got, want)
+	}
+	if keys := slices.Collect(c.Keys()); !slices.Equal(keys, []int{102}) {
+		t.Fatalf("keys = %v, want [102]", keys)
+	}
+}
+
+// TestOnEvict_PanickingListenerLosesNoEvent: a panic in the listener reaches
+// the caller and leaves no lock held; the events queued after the one that
+// panicked are delivered by the next operation, each exactly once.
+func TestOnEvict_PanickingListenerLosesNoEvent(t *testing.T) {
+	seen := map[int]int{}
+	c := cache.Must(cache.Options[int, int]{Capacity: 8, Shards: 1, Policy: cache.LRU,
+		OnEvict: func(k, _ int, _ cache.Cause) {
+			seen[k]++
+			if k == 2 {
+				panic("listener bug")
+			}
+		}})
+	defer c.Close()
+	for k := range 5 {
+		c.Store(k, k)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != "listener bug" {
+				t.Fatalf("recovered %v, want the listener's panic", r)
+			}
+		}()
+		c.Clear()
+	}()
+	c.Store(9, 9) // the lock is free; the rest of the batch is delivered
+	for k := range 5 {
+		if seen[k] != 1 {
+			t.Fatalf("key %d reported %d times, want once (all: %v)", k, seen[k], seen)
+		}
+	}
+}
+
+func TestWeigher_CapacityBoundsTotalWeight(t *testing.T) {
+	c := cache.Must(cache.Options[string, string]{Capacity: 10, Shards: 1, Policy: cache.LRU,
+		Weigher: func(_, v string) uint32 { return uint32(len(v)) }})
+	defer c.Close()
+	c.Store("a", "12345")
+	c.Store("b", "1234")
+	if w := c.Weight(); w != 9 {
+		t.Fatalf("Weight = %d, want 9", w)
+	}
+	c.Store("c", "123") // 12 > 10: a, the least recent, goes
+	if _, ok := c.Load("a"); ok || c.Weight() != 7 {
+		t.Fatalf("after exceeding the weight: a present %v, Weight %d; want false, 7", ok, c.Weight())
+	}
+	c.Store("b", "1234567") // an update that grows evicts too: 3+7 = 10 fits
+	if c.Weight() != 10 || c.Len() != 2 {
+		t.Fatalf("Weight %d, Len %d; want 10, 2", c.Weight(), c.Len())
+	}
+	c.Store("huge", "12345678901") // heavier than the whole cache: rejected
+	if _, ok := c.Load("huge"); ok {
+		t.Fatal("an entry heavier than the capacity was stored")
+	}
+	if st := c.Stats(); st.Rejections != 1 || st.EvictedWeight != 5 {
+		t.Fatalf("Stats = %+v, want 1 rejection and evicted weight 5", st)
+	}
+}
+
+// recorder is a StatsRecorder that counts.
+type recorder struct {
+	hits, misses, evictions, evictedWeight, successes, failures atomic.Int64
+}
+
+func (r *recorder) RecordHits(n int)                { r.hits.Add(int64(n)) }
+func (r *recorder) RecordMisses(n int)              { r.misses.Add(int64(n)) }
+func (r *recorder) RecordEviction(w uint32)         { r.evictions.Add(1); r.evictedWeight.Add(int64(w)) }
+func (r *recorder) RecordLoadSuccess(time.Duration) { r.successes.Add(1) }
+func (r *recorder) RecordLoadFailure(time.Duration) { r.failures.Add(1) }
+func (r *recorder) String() string {
+	return fmt.Sprint(r.hits.Load(), r.misses.Load(), r.evictions.Load(), r.evictedWeight.Load(), r.successes.Load(), r.failures.Load())
+}
+
+func TestStatsRecorder_SeesWhatStatsCounts(t *testing.T) {
+	rec := &recorder{}
+	c := cache.Must(cache.Options[int, int]{Capacity: 2, Shards: 1, Policy: cache.LRU, StatsRecorder: rec})
+	defer c.Close()
+	c.Store(1, 1)
+	c.Load(1)
+	c.Load(2)
+	c.Store(2, 2)
+	c.Store(3, 3)
+	c.LoadOrCompute(t.Context(), 4, func(_ context.Context, k int) (int, error) { return k, nil })
+	st := c.Stats()
+	if got, want := rec.String(), fmt.Sprint(st.Hits, st.Misses, st.Evictions, st.EvictedWeight, st.LoadSuccesses, st.LoadFailures); got != want {
+		t.Fatalf("recorder saw %s, Stats say %s", got, want)
+	}
+}
+
+func TestExpvar_PublishesStatsAsJSON(t *testing.T) {
+	c := cache.Must(cache.Options[int, int]{Capacity: 2, Policy: cache.LRU})
+	defer c.Close()
+	c.Store(1, 1)
+	c.Load(1)
+	c.Load(2)
+	var got map[string]any
+	if err := json.Unmarshal([]byte(c.Expvar().String()), &got); err != nil {
+		t.Fatalf("Expvar is not JSON: %v", err)
+	}
+	if got["hits"] != 1.0 || got["misses"] != 1.0 || got["hit_ratio"] != 0.5 {
+		t.Fatalf("Expvar = %v, want hits 1, misses 1, hit_ratio 0.5", got)
+	}
+}
