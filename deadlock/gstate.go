@@ -5,6 +5,7 @@ package deadlock
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // maxHeld is how many locks one goroutine's record tracks at once. Deeper
@@ -104,7 +105,13 @@ func (t *gtable) lookup(goid uint64) *gstate {
 }
 
 // mine returns the calling goroutine's gstate, or nil.
-func mine(goid uint64) *gstate {
+func mine() *gstate {
+	var goid uint64
+	if identity.fast {
+		goid = *(*uint64)(unsafe.Add(getg(), identity.off))
+	} else {
+		goid = slowGoid()
+	}
 	if t := registry.tab.Load(); t != nil {
 		return t.lookup(goid)
 	}
@@ -112,9 +119,18 @@ func mine(goid uint64) *gstate {
 }
 
 // current returns the calling goroutine's gstate, creating it if needed.
-func current(goid uint64) *gstate {
-	if gs := mine(goid); gs != nil {
-		return gs
+// (curGoid and the table lookup written out: one call on the fast path.)
+func current() *gstate {
+	var goid uint64
+	if identity.fast {
+		goid = *(*uint64)(unsafe.Add(getg(), identity.off))
+	} else {
+		goid = slowGoid()
+	}
+	if t := registry.tab.Load(); t != nil {
+		if gs := t.lookup(goid); gs != nil {
+			return gs
+		}
 	}
 	return currentSlow(goid)
 }

@@ -16,7 +16,7 @@ var stderr = os.Stderr
 // enter returns the calling goroutine's state, after the order check when
 // it already holds locks. Runs before the lock is acquired.
 func enter(lm *lockMeta, typ string, m Mode, pc uintptr) *gstate {
-	gs := current(curGoid())
+	gs := current()
 	if gs.n > 0 {
 		checkOrder(gs, lm, typ, m, pc)
 	}
@@ -84,7 +84,7 @@ func pop(gs *gstate, lm *lockMeta, read bool) bool {
 // or, when another goroutine locked it (legal in Go), that goroutine's.
 // It reports false when no record exists.
 func release(lm *lockMeta, read bool) bool {
-	if gs := mine(curGoid()); gs != nil && pop(gs, lm, read) {
+	if gs := mine(); gs != nil && pop(gs, lm, read) {
 		return true
 	}
 	return releaseForeign(lm.tag(mode(read)))
@@ -117,7 +117,7 @@ func releaseForeign(tag uintptr) bool {
 // with either, in any mode.
 func holdsMe(lm *lockMeta) bool {
 	initIdentity()
-	gs := mine(curGoid())
+	gs := mine()
 	if gs == nil {
 		return false
 	}

@@ -68,7 +68,7 @@ func (m *Mutex) TryLock() bool {
 	if !m.mu.TryLock() {
 		return false
 	}
-	push(current(curGoid()), &m.meta, false, TryWrite, pc)
+	push(current(), &m.meta, false, TryWrite, pc)
 	return true
 }
 
@@ -143,7 +143,7 @@ func (rw *RWMutex) TryLock() bool {
 	if !rw.rw.TryLock() {
 		return false
 	}
-	push(current(curGoid()), &rw.meta, true, TryWrite, pc)
+	push(current(), &rw.meta, true, TryWrite, pc)
 	return true
 }
 
@@ -202,7 +202,7 @@ func (rw *RWMutex) TryRLock() bool {
 	if !rw.rw.TryRLock() {
 		return false
 	}
-	push(current(curGoid()), &rw.meta, true, TryRead, pc)
+	push(current(), &rw.meta, true, TryRead, pc)
 	return true
 }
 
