@@ -1,5 +1,11 @@
 package cache
 
+import (
+	"encoding/binary"
+
+	"github.com/cespare/xxhash/v2"
+)
+
 // OrderedForTest calls f for the entries of each shard in eviction-policy
 // order (for LRU, most recent first).
 func OrderedForTest[K comparable, V any](c *Cache[K, V], f func(K, V) bool) { c.eng.Ordered(f) }
@@ -13,4 +19,13 @@ func ReclaimerRunning[K comparable, V any](c *Cache[K, V]) bool {
 	c.bg.mu.Lock()
 	defer c.bg.mu.Unlock()
 	return c.bg.started && !c.bg.closed
+}
+
+// WrapSnapshotForTest frames payload as a version-1 snapshot with a valid
+// checksum, so fuzzers reach the decoder.
+func WrapSnapshotForTest(payload []byte) []byte {
+	buf := append([]byte(snapshotMagic), 0, snapshotVersion)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(payload)))
+	buf = append(buf, payload...)
+	return binary.BigEndian.AppendUint64(buf, xxhash.Sum64(buf))
 }
