@@ -120,13 +120,50 @@ func NewQueue[T any](capacity int) *Queue[T] {
 // consumer that has claimed the oldest item but not yet released its slot.
 // A false result does not synchronize with any other goroutine's operation.
 func (q *Queue[T]) TryEnqueue(v T) bool {
-	if !q.tryEnqueue(v) {
-		return false
+	// Invariants: head ≤ tail ≤ head+Cap(), headSeen ≤ head and tailSeen ≤
+	// tail. A producer advances tail from t only when slot t's seq is 2t,
+	// that is, when the consumer of ticket t-Cap() has released the slot,
+	// so tail never gets more than Cap() ahead of head.
+	if q.slots == nil {
+		panic(errNotCreated("Queue", "NewQueue"))
 	}
-	if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
-		q.notEmpty.NotifyOne()
+	n := int64(len(q.slots))
+	var w peerWait
+	for {
+		t := q.tail.Load()
+		if int64(t-q.headSeen.Load()) >= n {
+			// The queue looks full from here; look at head itself.
+			h := q.head.Load()
+			if int64(t-h) >= n {
+				// At this load, head = t-Cap() and tail ≥ t, so by the
+				// invariant tail = t and the queue holds Cap() items.
+				// (The difference is signed: head may have passed a stale
+				// t, and then we retry.)
+				return false
+			}
+			q.headSeen.Store(h) // a racing store may lower it: harmless
+		}
+		// Here head > t-Cap(): the consumer of ticket t-Cap() has claimed
+		// it, so slot t is free or about to be.
+		s := &q.slots[t&q.mask]
+		seq := s.seq.Load()
+		switch d := int64(seq - 2*t); {
+		case d == 0:
+			if q.tail.CompareAndSwap(t, t+1) {
+				s.val = v
+				s.seq.Store(2*t + 1)
+				if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
+					q.notEmpty.NotifyOne()
+				}
+				return true
+			}
+		case d < 0:
+			// The consumer of ticket t-Cap() is copying its item out.
+			w.wait()
+		default:
+			// Another producer took ticket t; try the next one.
+		}
 	}
-	return true
 }
 
 // TryDequeue removes and returns the oldest item and true, or returns the
@@ -142,13 +179,45 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 // value. A false result does not synchronize with any other goroutine's
 // operation.
 func (q *Queue[T]) TryDequeue() (T, bool) {
-	v, ok := q.tryDequeue()
-	if ok {
-		if q.notFull.Waiting() != 0 { // inlined check: no call while nobody waits
-			q.notFull.NotifyOne()
+	if q.slots == nil {
+		panic(errNotCreated("Queue", "NewQueue"))
+	}
+	var w peerWait
+	for {
+		h := q.head.Load()
+		if h >= q.tailSeen.Load() {
+			// The queue looks empty from here; look at tail itself.
+			t := q.tail.Load()
+			if t == h {
+				// At this load, tail = h and head ≥ h, so by the
+				// invariant head = tail: the queue is empty.
+				var zero T
+				return zero, false
+			}
+			q.tailSeen.Store(t) // a racing store may lower it: harmless
+		}
+		// Here tail > h: a producer has claimed ticket h.
+		s := &q.slots[h&q.mask]
+		seq := s.seq.Load()
+		switch d := int64(seq - (2*h + 1)); {
+		case d == 0:
+			if q.head.CompareAndSwap(h, h+1) {
+				v := s.val
+				var zero T
+				s.val = zero // let the GC have what v points to
+				s.seq.Store(2 * (h + uint64(len(q.slots))))
+				if q.notFull.Waiting() != 0 { // inlined check: no call while nobody waits
+					q.notFull.NotifyOne()
+				}
+				return v, true
+			}
+		case d < 0:
+			// The producer of ticket h is copying its item in.
+			w.wait()
+		default:
+			// Another consumer took ticket h; try the next one.
 		}
 	}
-	return v, ok
 }
 
 // Enqueue appends v to the queue, waiting while the queue is full. It spins
@@ -239,89 +308,3 @@ func (q *Queue[T]) Len() int {
 // Cap returns the most items the queue can hold: the capacity given to
 // [NewQueue], rounded up to a power of two.
 func (q *Queue[T]) Cap() int { return len(q.slots) }
-
-// tryEnqueue is TryEnqueue without the wake-up.
-//
-// Invariants: head ≤ tail ≤ head+Cap(), and headSeen ≤ head. A producer
-// advances tail from t only when slot t's seq is 2t, that is, when the
-// consumer of ticket t-Cap() has released the slot, so tail never gets more
-// than Cap() ahead of head.
-func (q *Queue[T]) tryEnqueue(v T) bool {
-	if q.slots == nil {
-		panic(errNotCreated("Queue", "NewQueue"))
-	}
-	n := int64(len(q.slots))
-	var w peerWait
-	for {
-		t := q.tail.Load()
-		if int64(t-q.headSeen.Load()) >= n {
-			// The queue looks full from here; look at head itself.
-			h := q.head.Load()
-			if int64(t-h) >= n {
-				// At this load, head = t-Cap() and tail ≥ t, so by the
-				// invariant tail = t and the queue holds Cap() items.
-				// (The difference is signed: head may have passed a stale
-				// t, and then we retry.)
-				return false
-			}
-			q.headSeen.Store(h) // a racing store may lower it: harmless
-		}
-		// Here head > t-Cap(): the consumer of ticket t-Cap() has claimed
-		// it, so slot t is free or about to be.
-		s := &q.slots[t&q.mask]
-		seq := s.seq.Load()
-		switch d := int64(seq - 2*t); {
-		case d == 0:
-			if q.tail.CompareAndSwap(t, t+1) {
-				s.val = v
-				s.seq.Store(2*t + 1)
-				return true
-			}
-		case d < 0:
-			// The consumer of ticket t-Cap() is copying its item out.
-			w.wait()
-		default:
-			// Another producer took ticket t; try the next one.
-		}
-	}
-}
-
-// tryDequeue is TryDequeue without the wake-up. Invariant: tailSeen ≤ tail.
-func (q *Queue[T]) tryDequeue() (T, bool) {
-	if q.slots == nil {
-		panic(errNotCreated("Queue", "NewQueue"))
-	}
-	var w peerWait
-	for {
-		h := q.head.Load()
-		if h >= q.tailSeen.Load() {
-			// The queue looks empty from here; look at tail itself.
-			t := q.tail.Load()
-			if t == h {
-				// At this load, tail = h and head ≥ h, so by the
-				// invariant head = tail: the queue is empty.
-				var zero T
-				return zero, false
-			}
-			q.tailSeen.Store(t) // a racing store may lower it: harmless
-		}
-		// Here tail > h: a producer has claimed ticket h.
-		s := &q.slots[h&q.mask]
-		seq := s.seq.Load()
-		switch d := int64(seq - (2*h + 1)); {
-		case d == 0:
-			if q.head.CompareAndSwap(h, h+1) {
-				v := s.val
-				var zero T
-				s.val = zero // let the GC have what v points to
-				s.seq.Store(2 * (h + uint64(len(q.slots))))
-				return v, true
-			}
-		case d < 0:
-			// The producer of ticket h is copying its item in.
-			w.wait()
-		default:
-			// Another consumer took ticket h; try the next one.
-		}
-	}
-}
