@@ -4,6 +4,7 @@ import (
 	"github.com/hotpath/hotpath/cache/internal/node"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"go.uber.org/goleak"
 )
@@ -56,3 +57,16 @@ func TestReadBuffer_DrainsInOrderAndReportsFull(t *testing.T) {
 }
 
 type nodeT = node.Node[int, int]
+
+// TestNode_StaysInThe64ByteSizeClass: the optional features keep their
+// per-entry data beside the node, so a cache of int keys and values pays 64
+// bytes a node whatever it is configured with (one more field would move
+// every node to the 80-byte size class).
+func TestNode_StaysInThe64ByteSizeClass(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the size is asserted for 64-bit platforms")
+	}
+	if got := unsafe.Sizeof(nodeT{}); got != 64 {
+		t.Fatalf("node.Node[int, int] is %d bytes, want 64", got)
+	}
+}

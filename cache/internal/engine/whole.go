@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/hotpath/hotpath/cache/internal/node"
+)
+
+// This file holds the operations over the whole cache: iteration,
+// snapshots, Clear, Len, reclamation and statistics. Each visits the shards
+// one at a time, so none of them holds more than one shard's lock.
+
+// Entry is one entry as Range and Snapshot copy it out of a shard.
+type Entry[K comparable, V any] struct {
+	Key   K
+	Value V
+	TTL   int64 // time left to live in nanoseconds; 0: never expires
+}
+
+// Range calls f for each live entry, shard by shard, with no lock held, so f
+// may use the cache. Each shard is copied under its read lock; an entry
+// stored or deleted during Range may or may not be seen, as with sync.Map.
+func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
+	var batch []Entry[K, V]
+	for i := range e.shards {
+		s := &e.shards[i]
+		batch = batch[:0]
+		s.mu.RLock()
+		var now int64
+		if s.wheel != nil {
+			now = e.now()
+		}
+		for _, n := range s.m {
+			if !n.Expired(now) {
+				batch = append(batch, Entry[K, V]{Key: n.Key, Value: n.Value})
+			}
+		}
+		s.mu.RUnlock()
+		for j := range batch {
+			if !f(batch[j].Key, batch[j].Value) {
+				return
+			}
+		}
+	}
+}
+
+// Snapshot returns the live entries, hottest first as far as the policies
+// can tell: each shard's entries in its policy's order (most valuable
+// first) when the policy can list them, interleaved across shards.
+func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
+	perShard := make([][]Entry[K, V], len(e.shards))
+	total := 0
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		s.drainReadsLocked()
+		now := e.now()
+		add := func(n *node.Node[K, V]) bool {
+			if n.Live && !n.Expired(now) {
+				var left int64
+				if at := n.ExpireAt.Load(); at != 0 {
+					left = at - now
+				}
+				perShard[i] = append(perShard[i], Entry[K, V]{Key: n.Key, Value: n.Value, TTL: left})
+			}
+			return true
+		}
+		if o, ok := s.policy.(interface {
+			Ordered(func(*node.Node[K, V]) bool)
+		}); ok {
+			o.Ordered(add)
+		} else {
+			for _, n := range s.m {
+				add(n)
+			}
+		}
+		total += len(perShard[i])
+		s.mu.Unlock()
+	}
+	out := make([]Entry[K, V], 0, total)
+	for j := 0; len(out) < total; j++ {
+		for i := range perShard {
+			if j < len(perShard[i]) {
+				out = append(out, perShard[i][j])
+			}
+		}
+	}
+	return out
+}
+
+// Clear removes every entry (counting those that had expired as expired).
+// Loads in flight finish, but their values are not stored.
+func (e *Engine[K, V]) Clear() {
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		s.drainReadsLocked()
+		for k := range s.calls {
+			s.invalidateLocked(k, true)
+		}
+		var now int64
+		if s.wheel != nil {
+			now = e.now()
+		}
+		for _, n := range s.m {
+			n.Live = false
+			cause := Deleted
+			if n.Expired(now) {
+				cause = Expired
+				s.expirations.Add(1)
+			}
+			if s.listen {
+				s.events.push(n.Key, n.Value, cause)
+			}
+		}
+		clear(s.m)
+		if s.aux != nil {
+			clear(s.aux)
+		}
+		s.policy.Clear()
+		if s.wheel != nil {
+			s.wheel.Clear()
+		}
+		s.weight = 0
+		s.mu.Unlock()
+		s.deliver()
+	}
+}
+
+// Len returns the number of live entries. It reclaims expired entries first,
+// taking each shard's write lock in turn.
+func (e *Engine[K, V]) Len() int {
+	total := 0
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		if s.wheel != nil {
+			s.wheel.ExpireDue(e.now(), s.expireLocked)
+		}
+		total += len(s.m)
+		s.mu.Unlock()
+		s.deliver()
+	}
+	return total
+}
+
+// Expire reclaims the expired entries of every shard. The facade's
+// background reclaimer calls it; it skips a shard whose lock is busy (the
+// writer holding it reclaims as it goes).
+func (e *Engine[K, V]) Expire() {
+	if !e.expiring.Load() {
+		return
+	}
+	for i := range e.shards {
+		s := &e.shards[i]
+		if !s.mu.TryLock() {
+			continue
+		}
+		if s.wheel != nil {
+			s.drainReadsLocked()
+			s.wheel.Advance(e.now(), s.expireLocked)
+		}
+		s.mu.Unlock()
+		s.deliver()
+	}
+}
+
+// Counters are the engine's statistics.
+type Counters struct {
+	Hits, Misses, Evictions, EvictedWeight, Expirations, Rejections uint64
+	LoadSuccesses, LoadFailures                                     uint64
+	LoadTime                                                        time.Duration
+}
+
+// Counters sums the statistics of every shard.
+func (e *Engine[K, V]) Counters() Counters {
+	var c Counters
+	for i := range e.shards {
+		s := &e.shards[i]
+		c.Hits += s.hits()
+		c.Misses += s.misses.Load()
+		c.Evictions += s.evictions.Load()
+		c.EvictedWeight += s.evictedWeight.Load()
+		c.Expirations += s.expirations.Load()
+		c.Rejections += s.rejections.Load()
+		c.LoadSuccesses += s.loadSuccesses.Load()
+		c.LoadFailures += s.loadFailures.Load()
+		c.LoadTime += time.Duration(s.loadNanos.Load())
+	}
+	return c
+}
+
+// Weight returns the total weight of the entries, expired ones not yet
+// reclaimed included.
+func (e *Engine[K, V]) Weight() int64 {
+	var w int64
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.RLock()
+		w += s.weight
+		s.mu.RUnlock()
+	}
+	return w
+}
+
+// Ordered calls f for the live entries of each shard in the policy's order
+// (for LRU, most recent first), shard by shard, under the shard's write
+// lock. f must not use the cache.
+func (e *Engine[K, V]) Ordered(f func(key K, value V) bool) {
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		s.drainReadsLocked()
+		cont := true
+		if o, ok := s.policy.(interface {
+			Ordered(func(*node.Node[K, V]) bool)
+		}); ok {
+			o.Ordered(func(n *node.Node[K, V]) bool {
+				cont = f(n.Key, n.Value)
+				return cont
+			})
+		}
+		s.mu.Unlock()
+		if !cont {
+			return
+		}
+	}
+}
