@@ -18,6 +18,24 @@ func report(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
 
+// cpuTimer measures the thread CPU time of a sequential benchmark loop.
+type cpuTimer struct{ start int64 }
+
+// startCPU locks the goroutine to its thread and starts the CPU clock.
+func startCPU() cpuTimer {
+	runtime.LockOSThread()
+	return cpuTimer{threadCPU()}
+}
+
+// stop reports cpu-ns/op, CPU time per op (see threadCPU).
+func (c cpuTimer) stop(b *testing.B) {
+	end := threadCPU()
+	runtime.UnlockOSThread()
+	if c.start >= 0 && end >= 0 {
+		b.ReportMetric(float64(end-c.start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // BenchmarkLockUnlock: one goroutine, uncontended Lock+Unlock of one lock,
 // while holding 0, 1 or 3 other locks (the held locks make the detector add
 // and look up an order chain on each Lock).
@@ -32,11 +50,13 @@ func BenchmarkLockUnlock(b *testing.B) {
 			b.ReportAllocs()
 			runtime.GC()
 			b.ResetTimer()
+			cpu := startCPU()
 			for range b.N {
 				m.Lock()
 				m.Unlock()
 			}
 			b.StopTimer()
+			cpu.stop(b)
 			report(b)
 			for i := range outer {
 				outer[len(outer)-1-i].Unlock()
@@ -51,11 +71,13 @@ func BenchmarkLockUnlock(b *testing.B) {
 			b.ReportAllocs()
 			runtime.GC()
 			b.ResetTimer()
+			cpu := startCPU()
 			for range b.N {
 				m.Lock()
 				m.Unlock()
 			}
 			b.StopTimer()
+			cpu.stop(b)
 			report(b)
 			for i := range outer {
 				outer[len(outer)-1-i].Unlock()
@@ -72,10 +94,13 @@ func BenchmarkRWMutex(b *testing.B) {
 		b.ReportAllocs()
 		runtime.GC()
 		b.ResetTimer()
+		cpu := startCPU()
 		for range b.N {
 			m.RLock()
 			m.RUnlock()
 		}
+		b.StopTimer()
+		cpu.stop(b)
 		report(b)
 	})
 	b.Run("impl=sync/op=RLock", func(b *testing.B) {
@@ -83,10 +108,13 @@ func BenchmarkRWMutex(b *testing.B) {
 		b.ReportAllocs()
 		runtime.GC()
 		b.ResetTimer()
+		cpu := startCPU()
 		for range b.N {
 			m.RLock()
 			m.RUnlock()
 		}
+		b.StopTimer()
+		cpu.stop(b)
 		report(b)
 	})
 	b.Run("impl=deadlock/op=Lock", func(b *testing.B) {
@@ -94,10 +122,13 @@ func BenchmarkRWMutex(b *testing.B) {
 		b.ReportAllocs()
 		runtime.GC()
 		b.ResetTimer()
+		cpu := startCPU()
 		for range b.N {
 			m.Lock()
 			m.Unlock()
 		}
+		b.StopTimer()
+		cpu.stop(b)
 		report(b)
 	})
 	b.Run("impl=sync/op=Lock", func(b *testing.B) {
@@ -105,10 +136,13 @@ func BenchmarkRWMutex(b *testing.B) {
 		b.ReportAllocs()
 		runtime.GC()
 		b.ResetTimer()
+		cpu := startCPU()
 		for range b.N {
 			m.Lock()
 			m.Unlock()
 		}
+		b.StopTimer()
+		cpu.stop(b)
 		report(b)
 	})
 }
