@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hotpath/hotpath/cache/internal/node"
@@ -46,7 +47,8 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 
 // Snapshot returns the live entries, hottest first as far as the policies
 // can tell: each shard's entries in its policy's order (most valuable
-// first) when the policy can list them, interleaved across shards.
+// first) when the policy can list them (LRU does), else by the nodes' use
+// counts (which LFU keeps), interleaved across shards.
 func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 	perShard := make([][]Entry[K, V], len(e.shards))
 	total := 0
@@ -70,7 +72,14 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 		}); ok {
 			o.Ordered(add)
 		} else {
+			// A policy that cannot list its order: most used first, as far
+			// as the node's use count (kept by LFU) tells.
+			nodes := make([]*node.Node[K, V], 0, len(s.m))
 			for _, n := range s.m {
+				nodes = append(nodes, n)
+			}
+			slices.SortStableFunc(nodes, func(a, b *node.Node[K, V]) int { return int(b.Freq) - int(a.Freq) })
+			for _, n := range nodes {
 				add(n)
 			}
 		}
