@@ -12,28 +12,51 @@ import (
 )
 
 // A word of the free map: the low 32 bits say which of 32 blocks are free
-// (bit set: free), the high 32 bits count the Gets served from the word.
-// Get clears a bit and bumps the count in one compare-and-swap; Put sets
-// the bit with one compare-and-swap that fails, and so detects the double
-// Put, if the bit is already set. Because the word holds the whole truth
-// about its blocks, a CAS that sees the value it read is correct whatever
-// happened in between: a bitmap has no ABA problem.
+// (bit set: free); the next 6 bits hold the word's peak, the most of its
+// blocks ever out at once; the top 26 bits count the Gets served from the
+// word. Get takes the lowest free block, so its bit position p is taken only
+// while positions 0…p-1 are all out: the peak is one more than the highest
+// position ever taken, and Get keeps it, clears the bit and bumps the count
+// in one compare-and-swap. Put sets the bit with one compare-and-swap that
+// fails, and so detects the double Put, if the bit is already set. Because
+// the word holds the whole truth about its blocks, a CAS that sees the value
+// it read is correct whatever happened in between: a bitmap has no ABA
+// problem.
 const (
 	wordBlocks = 32
 	freeMask   = 1<<wordBlocks - 1
-	getOne     = 1 << wordBlocks
+	peakShift  = wordBlocks
+	peakMask   = 63 << peakShift
+	countShift = peakShift + 6
+	getOne     = 1 << countShift
 	// lineWords is the number of words in a cache line: each stripe's
 	// words start on a line of their own.
 	lineWords = pad.CacheLineSize / 8
 	// sampleWordsMax bounds the pools whose high-water mark is sampled
-	// whenever a Get empties a word: the sample reads every word.
+	// whenever a Get takes a word to a new peak: the sample reads every
+	// word.
 	sampleWordsMax = 2048
 )
+
+// take computes the word after a Get of its lowest free block from v (which
+// must have one): the bit cleared, the count bumped, the peak kept. It
+// returns the block's position in the word; peak reports a new peak,
+// wrapped a wrapped count.
+func take(v uint64) (nv uint64, pos int, peak, wrapped bool) {
+	pos = bits.TrailingZeros64(v)
+	nv = v&^(1<<pos) + getOne
+	wrapped = nv < getOne
+	if p := uint64(pos + 1); p > v&peakMask>>peakShift {
+		nv = nv&^peakMask | p<<peakShift
+		peak = true
+	}
+	return nv, pos, peak, wrapped
+}
 
 // stripe is one stripe's bookkeeping, on a cache line of its own.
 type stripe struct {
 	_     pad.CacheLinePad // make([]stripe) is not line-aligned: keep a full line before and after
-	hint  atomic.Uint32    // word (within the stripe) where the last Get found a block: the next Get starts there
+	hint  atomic.Uint32    // word (within the stripe) where a scan last found a block: the next scan starts there
 	wraps atomic.Uint64    // times a word's Get count wrapped, for Stats.Gets
 	_     [pad.CacheLineSize - 16]byte
 }
@@ -44,7 +67,6 @@ type stripe struct {
 // i&31.
 type freeList struct {
 	words       []atomic.Uint64 // the free map, stride words per stripe; written once before use, then only by CAS
-	lows        []atomic.Uint32 // per word: the fewest free blocks it has had; a new low samples the high-water mark
 	stripes     []stripe
 	n           int
 	nStripes    uint32
@@ -81,11 +103,9 @@ func (f *freeList) init(n, stripes int, base unsafe.Pointer, elem uintptr) {
 	}
 	f.words = all[skip : skip+int(f.nStripes)*stride]
 	f.stripes = make([]stripe, f.nStripes)
-	f.lows = make([]atomic.Uint32, len(f.words))
 	for i := 0; i < n; i += wordBlocks {
-		k := min(wordBlocks, n-i)
+		k := uint64(min(wordBlocks, n-i))
 		f.words[f.wordOf(i)].Store(1<<k - 1)
-		f.lows[f.wordOf(i)].Store(uint32(k))
 	}
 }
 
@@ -111,27 +131,26 @@ func (f *freeList) home() uint32 {
 // is out. Returning the address, not the index, keeps Slab.Get and
 // Fixed.Get small enough to inline.
 //
-// The first try, at the hinted word of the home stripe, is written out
-// here rather than called, so that the common Get is one call deep.
+// The first try, at the first word of the home stripe, is written out here
+// rather than called, so that the common Get is one call deep and reads no
+// other shared memory than the word: blocks are taken lowest first, so a
+// stripe's first word is the one in use unless more than 32 of its blocks
+// are out.
 func (f *freeList) get() unsafe.Pointer {
 	h := f.home()
-	st := &f.stripes[h]
-	j := int(st.hint.Load())
-	w := &f.words[int(h)<<f.strideShift+j]
+	w := &f.words[int(h)<<f.strideShift]
 	for {
 		v := w.Load()
-		free := v & freeMask
-		if free == 0 {
+		if v&freeMask == 0 {
 			break
 		}
-		bit := free & -free
-		nv := v&^bit + getOne
+		nv, pos, peak, wrapped := take(v)
 		abaWindow()
 		if w.CompareAndSwap(v, nv) {
-			if nv < getOne || uint32(bits.OnesCount64(nv&freeMask)) < f.lows[int(h)<<f.strideShift+j].Load() {
-				f.tookLast(st, int(h)<<f.strideShift+j, nv)
+			if peak || wrapped {
+				f.tookLast(h, wrapped)
 			}
-			i := int(h)<<f.stripeShift + j*wordBlocks + bits.TrailingZeros64(bit)
+			i := int(h)<<f.stripeShift + pos
 			if f.onGet != nil {
 				f.onGet(i)
 			}
@@ -141,7 +160,7 @@ func (f *freeList) get() unsafe.Pointer {
 	return f.getRest(h)
 }
 
-// getRest is get after the hinted word of the home stripe had nothing.
+// getRest is get after the first word of the home stripe had nothing.
 //
 // Outlined slow path so the fast path stays small.
 func (f *freeList) getRest(h uint32) unsafe.Pointer {
@@ -173,21 +192,19 @@ func (f *freeList) takeFrom(s uint32) (int, bool) {
 		w := &f.words[base+j]
 		for {
 			v := w.Load()
-			free := v & freeMask
-			if free == 0 {
+			if v&freeMask == 0 {
 				break
 			}
-			bit := free & -free
-			nv := v&^bit + getOne
+			nv, pos, peak, wrapped := take(v)
 			abaWindow()
 			if w.CompareAndSwap(v, nv) {
 				if j != start {
 					st.hint.Store(uint32(j))
 				}
-				if nv < getOne || uint32(bits.OnesCount64(nv&freeMask)) < f.lows[base+j].Load() {
-					f.tookLast(st, base+j, nv)
+				if peak || wrapped {
+					f.tookLast(s, wrapped)
 				}
-				return int(s)<<f.stripeShift + j*wordBlocks + bits.TrailingZeros64(bit), true
+				return int(s)<<f.stripeShift + j*wordBlocks + pos, true
 			}
 		}
 	}
@@ -195,25 +212,15 @@ func (f *freeList) takeFrom(s uint32) (int, bool) {
 }
 
 // tookLast is the rare bookkeeping after a Get: the word's count wrapped,
-// or the word reached a new low of free blocks, which samples the
-// high-water mark (in pools small enough for a sample to be cheap). A pool
-// whose in-use count rises to a new peak usually drives some word to a new
-// low; one of at most 32 blocks always does.
+// or the word reached a new peak, which samples the high-water mark (in
+// pools small enough for a sample to be cheap). A pool whose in-use count
+// rises to a new peak usually takes some word to a new peak; one of at
+// most 32 blocks always does.
 //
 // Outlined slow path so the fast path stays small.
-func (f *freeList) tookLast(st *stripe, w int, nv uint64) {
-	if nv < getOne {
-		st.wraps.Add(1)
-	}
-	free := uint32(bits.OnesCount64(nv & freeMask))
-	for {
-		old := f.lows[w].Load()
-		if free >= old {
-			return
-		}
-		if f.lows[w].CompareAndSwap(old, free) {
-			break
-		}
+func (f *freeList) tookLast(s uint32, wrapped bool) {
+	if wrapped {
+		f.stripes[s].wraps.Add(1)
 	}
 	if len(f.words) <= sampleWordsMax {
 		f.noteHighWater(int64(f.inUse()))
@@ -251,7 +258,7 @@ func (f *freeList) getSlow(h uint32) (int, bool) {
 				found = true
 				break
 			}
-			first += v >> wordBlocks
+			first += v >> countShift
 		}
 		if found {
 			continue
@@ -263,7 +270,7 @@ func (f *freeList) getSlow(h uint32) (int, bool) {
 				found = true
 				break
 			}
-			second += v >> wordBlocks
+			second += v >> countShift
 		}
 		if !found && first == second {
 			f.noteHighWater(int64(f.n))
@@ -373,11 +380,11 @@ func (f *freeList) stats() Stats {
 	free := 0
 	for k := range f.words {
 		v := f.words[k].Load()
-		gets += v >> wordBlocks
+		gets += v >> countShift
 		free += bits.OnesCount64(v & freeMask)
 	}
 	for k := range f.stripes {
-		gets += f.stripes[k].wraps.Load() << wordBlocks
+		gets += f.stripes[k].wraps.Load() << (64 - countShift)
 	}
 	inUse := max(0, f.n-free)
 	f.noteHighWater(int64(inUse))

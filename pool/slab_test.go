@@ -385,13 +385,13 @@ func TestStripe_IsPaddedToTwoCacheLines(t *testing.T) {
 	}
 }
 
-// A word's 32-bit Get count wraps; Stats counts the wraps so Gets and
+// A word's 26-bit Get count wraps; Stats counts the wraps so Gets and
 // Puts stay exact across it.
 func TestSlab_StatsSurviveTheGetCountWrapping(t *testing.T) {
 	s := newSlab(t, 8, 4, Options{Stripes: 1})
-	const c0 = 1<<32 - 4 // 4 Gets before the wrap
+	const c0 = 1<<(64-countShift) - 4 // 4 Gets before the wrap
 	w := &s.fl.words[0]
-	w.Store(w.Load() | c0<<wordBlocks)
+	w.Store(w.Load() | c0<<countShift)
 	for range 5 {
 		b, _ := s.Get()
 		c, _ := s.Get()

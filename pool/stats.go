@@ -9,7 +9,7 @@ type Stats struct {
 	InUse    int // blocks handed out and not yet returned
 	// HighWater is the largest InUse seen. Keeping it exact would take a
 	// counter shared by every Get and Put, so it is sampled instead: when
-	// a Get takes a 32-block word of the free map to a new low (in pools
+	// a Get takes a 32-block word of the free map to a new peak (in pools
 	// of up to 65,536 blocks), when the pool runs dry, and at every Stats
 	// call. It is exact for pools of up to 32 blocks and whenever the
 	// pool ran dry, and otherwise a lower bound of the true peak.
