@@ -110,3 +110,65 @@ func run(b *testing.B, par bool, op func()) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
 }
+
+// BenchmarkGetPutThreadCPU is BenchmarkGetPut in one goroutine, measured in
+// CPU time of the benchmark's OS thread (cpu-ns/op) as well as wall time: on
+// a machine shared with other work, wall time also counts the time the
+// benchmark was descheduled, and swings by several times between runs.
+func BenchmarkGetPutThreadCPU(b *testing.B) {
+	const blocks = 1024
+	measure := func(b *testing.B, op func()) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		b.ReportAllocs()
+		runtime.GC()
+		b.ResetTimer()
+		t0, ok := threadCPU()
+		if !ok {
+			b.Skip("no per-thread CPU clock on this system")
+		}
+		for range b.N {
+			op()
+		}
+		t1, _ := threadCPU()
+		b.ReportMetric(float64(t1-t0)/float64(b.N), "cpu-ns/op")
+	}
+	b.Run("impl=sync.Pool/size=64", func(b *testing.B) {
+		p := sync.Pool{New: func() any { return new([64]byte) }}
+		measure(b, func() {
+			v := p.Get().(*[64]byte)
+			v[0]++
+			p.Put(v)
+		})
+	})
+	b.Run("impl=Slab/size=64", func(b *testing.B) {
+		s, err := NewSlab(64, blocks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		measure(b, func() {
+			v, _ := s.Get()
+			v[0]++
+			s.Put(v)
+		})
+	})
+	b.Run("impl=Fixed/size=64", func(b *testing.B) {
+		p := mustFixed[[64]byte](b, blocks)
+		measure(b, func() {
+			v, _ := p.Get()
+			v[0]++
+			p.Put(v)
+		})
+	})
+	b.Run("impl=Bytes/size=64", func(b *testing.B) {
+		p, err := NewBytes(64, 1<<16)
+		if err != nil {
+			b.Fatal(err)
+		}
+		measure(b, func() {
+			v := p.Get(64)
+			v[0]++
+			p.Put(v)
+		})
+	})
+}
