@@ -18,7 +18,10 @@ import "sync"
 // sync.Mutex. A successful TryLock is a Lock that adds no order edge into
 // the mutex (it cannot block, so it cannot deadlock).
 //
-// Built with -tags nodeadlock, Mutex is sync.Mutex itself.
+// An uncontended Lock+Unlock costs a few tens of nanoseconds more than
+// sync.Mutex's. Where that matters, build production binaries with
+// -tags nodeadlock, which makes Mutex sync.Mutex itself, and keep detection
+// on in tests.
 type Mutex struct {
 	meta lockMeta // first: its address is the mutex's
 	mu   sync.Mutex
