@@ -54,10 +54,12 @@ func (r *heldRec) typ() string {
 	return typeMutex
 }
 
-// trim drops struck-out records from the top. Owner only.
+// trim drops struck-out records from the top, and their lock pointers, so
+// that a record never keeps a dead lock alive. Owner only.
 func (gs *gstate) trim() {
 	for gs.n > 0 && gs.recs[gs.n-1].tag.Load() == 0 {
 		gs.n--
+		gs.recs[gs.n].lm = nil
 	}
 }
 
