@@ -1,5 +1,9 @@
 package deadlock
 
+// maxSubclass is the number of subclasses LockNested accepts besides 0,
+// as lockdep's MAX_LOCKDEP_SUBCLASSES.
+const maxSubclass = 7
+
 // Class groups locks into one node of the lock-order graph, as Linux's
 // lockdep does with lock classes: every lock of one struct field, say every
 // Account.mu, is one class. With classes, an inversion between two
@@ -7,6 +11,9 @@ package deadlock
 // transfer(b, a) locks b.mu then a.mu) is caught the first time two locks of
 // the class are nested, even if the two instances were never seen in both
 // orders. Without a class each lock is its own node.
+//
+// Locks of one class that are legitimately taken together, in an order the
+// code enforces (by address, by id), are taken with [LockNested].
 //
 // Create classes once, as package-level variables, and assign them with
 // [SetClass] before the lock's first use.

@@ -4,6 +4,7 @@ package deadlock
 
 import (
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -37,7 +38,8 @@ type nodeRef struct {
 }
 
 type classImpl struct {
-	node *nodeRef // under det.mu
+	node *nodeRef              // under det.mu
+	subs [maxSubclass]*nodeRef // under det.mu: nodes of subclasses 1…, see LockNested
 }
 
 // edgeInfo is what the detector keeps about one edge, captured when the
@@ -72,6 +74,30 @@ func (lm *lockMeta) nodeOf(typ string) *nodeRef {
 		return n
 	}
 	return lm.newNode(typ)
+}
+
+// nodeFor returns the node of an acquisition of lm as subclass sub (see
+// LockNested): lm's own node for 0, else its class's subclass node.
+func (lm *lockMeta) nodeFor(typ string, sub uint8) *nodeRef {
+	if sub == 0 {
+		return lm.nodeOf(typ)
+	}
+	return lm.subNode(typ, sub)
+}
+
+func (lm *lockMeta) subNode(typ string, sub uint8) *nodeRef {
+	c := lm.class.Load()
+	if c == nil {
+		return lm.nodeOf(typ) // no class: subclasses mean nothing
+	}
+	det.mu.Lock()
+	defer det.mu.Unlock()
+	n := c.impl.subs[sub-1]
+	if n == nil {
+		n = newNodeLocked(LockInfo{Type: typ, Class: c.name + "/" + strconv.Itoa(int(sub))})
+		c.impl.subs[sub-1] = n
+	}
+	return n
 }
 
 // Outlined slow path so that nodeOf inlines.
@@ -172,9 +198,9 @@ type heldLock struct {
 // Outlined so that the lock methods stay small.
 //
 //go:noinline
-func checkOrder(gs *gstate, lm *lockMeta, typ string, m Mode, pc uintptr) {
+func checkOrder(gs *gstate, lm *lockMeta, typ string, m Mode, pc uintptr, sub uint8) {
 	gs.trim()
-	to := lm.nodeOf(typ)
+	to := lm.nodeFor(typ, sub)
 	h := uint64(0x6a09e667f3bcc908)
 	nh := 0
 	for i := 0; i < gs.n; i++ {
@@ -182,7 +208,7 @@ func checkOrder(gs *gstate, lm *lockMeta, typ string, m Mode, pc uintptr) {
 		if r.tag.Load() == 0 {
 			continue
 		}
-		hn := r.lm.nodeOf(r.typ())
+		hn := r.lm.nodeFor(r.typ(), r.sub)
 		if r.lm == lm || hn == to {
 			reportRecursive(gs.goid, heldLock{r.lm, hn, r.pc, r.mode, r.typ()}, heldLock{lm, to, pc, m, typ})
 			continue
@@ -209,7 +235,7 @@ func checkChain(gs *gstate, to heldLock) {
 		if r.tag.Load() == 0 || r.lm == to.lm {
 			continue
 		}
-		hn := r.lm.nodeOf(r.typ())
+		hn := r.lm.nodeFor(r.typ(), r.sub)
 		if hn == to.node {
 			continue
 		}
@@ -260,7 +286,9 @@ func addChain(goid uint64, held []heldLock, to heldLock) []pending {
 
 func lockInfo(h heldLock) LockInfo {
 	info := LockInfo{Addr: uintptr(unsafe.Pointer(h.lm)), Type: h.typ}
-	if c := h.lm.class.Load(); c != nil {
+	if h.node.info.Class != "" {
+		info.Class = h.node.info.Class // the class, or subclass, it was taken as
+	} else if c := h.lm.class.Load(); c != nil {
 		info.Class = c.name
 	}
 	return info

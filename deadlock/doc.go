@@ -101,7 +101,9 @@
 // [Class], so that all locks of one struct field are one node, as lockdep
 // does: an inversion between two instances of one type is then caught the
 // first time two of them are nested, even in a run that only ever took them
-// in one order.
+// in one order. Code that takes several locks of one class in an order of
+// its own (by address, by id) declares it with [LockNested], as lockdep's
+// subclasses.
 //
 // # Limits
 //

@@ -45,6 +45,7 @@ type heldRec struct {
 	pc   uintptr   // owner only: the call site of the acquisition
 	mode Mode      // owner only
 	rw   bool      // owner only: the lock is an RWMutex
+	sub  uint8     // owner only: the subclass it was taken as (LockNested)
 }
 
 func (r *heldRec) typ() string {

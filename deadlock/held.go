@@ -15,16 +15,16 @@ var stderr = os.Stderr
 
 // enter returns the calling goroutine's state, after the order check when
 // it already holds locks. Runs before the lock is acquired.
-func enter(lm *lockMeta, typ string, m Mode, pc uintptr) *gstate {
+func enter(lm *lockMeta, typ string, m Mode, pc uintptr, sub uint8) *gstate {
 	gs := current()
 	if gs.n > 0 {
-		checkOrder(gs, lm, typ, m, pc)
+		checkOrder(gs, lm, typ, m, pc, sub)
 	}
 	return gs
 }
 
 // push records an acquired lock on gs, the caller's state.
-func push(gs *gstate, lm *lockMeta, rw bool, m Mode, pc uintptr) {
+func push(gs *gstate, lm *lockMeta, rw bool, m Mode, pc uintptr, sub uint8) {
 	if gs.n > 0 {
 		gs.trim()
 	}
@@ -32,7 +32,7 @@ func push(gs *gstate, lm *lockMeta, rw bool, m Mode, pc uintptr) {
 		return // past the tracked depth
 	}
 	r := &gs.recs[gs.n]
-	r.lm, r.pc, r.mode, r.rw = lm, pc, m, rw
+	r.lm, r.pc, r.mode, r.rw, r.sub = lm, pc, m, rw, sub
 	r.tag.Store(lm.tag(m))
 	gs.n++
 	if gs.evicted.Load() {
@@ -56,7 +56,7 @@ func pushEvicted(gs *gstate) {
 	ngs := currentLocked(gs.goid)
 	registry.mu.Unlock()
 	nr := &ngs.recs[ngs.n]
-	nr.lm, nr.pc, nr.mode, nr.rw = r.lm, r.pc, r.mode, r.rw
+	nr.lm, nr.pc, nr.mode, nr.rw, nr.sub = r.lm, r.pc, r.mode, r.rw, r.sub
 	tag := r.tag.Swap(0)
 	gs.n = 0
 	nr.tag.Store(tag)

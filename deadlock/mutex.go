@@ -2,7 +2,10 @@
 
 package deadlock
 
-import "sync"
+import (
+	"strconv"
+	"sync"
+)
 
 // A Mutex is a mutual exclusion lock that also learns the order in which
 // goroutines take locks and reports, through [Options.OnReport], a cycle in
@@ -39,11 +42,15 @@ func (m *Mutex) Lock() {
 	} else {
 		pc = portableCallerPC()
 	}
-	gs := enter(&m.meta, typeMutex, Write, pc)
+	m.lock(pc, 0)
+}
+
+func (m *Mutex) lock(pc uintptr, sub uint8) {
+	gs := enter(&m.meta, typeMutex, Write, pc, sub)
 	if !m.mu.TryLock() {
 		m.lockSlow(gs.goid, pc)
 	}
-	push(gs, &m.meta, false, Write, pc)
+	push(gs, &m.meta, false, Write, pc, sub)
 }
 
 // Outlined slow path so that the uncontended path arms no timer.
@@ -71,7 +78,7 @@ func (m *Mutex) TryLock() bool {
 	if !m.mu.TryLock() {
 		return false
 	}
-	push(current(), &m.meta, false, TryWrite, pc)
+	push(current(), &m.meta, false, TryWrite, pc, 0)
 	return true
 }
 
@@ -117,11 +124,15 @@ func (rw *RWMutex) Lock() {
 	} else {
 		pc = portableCallerPC()
 	}
-	gs := enter(&rw.meta, typeRWMutex, Write, pc)
+	rw.lock(pc, 0)
+}
+
+func (rw *RWMutex) lock(pc uintptr, sub uint8) {
+	gs := enter(&rw.meta, typeRWMutex, Write, pc, sub)
 	if !rw.rw.TryLock() {
 		rw.lockSlow(gs.goid, pc)
 	}
-	push(gs, &rw.meta, true, Write, pc)
+	push(gs, &rw.meta, true, Write, pc, sub)
 }
 
 func (rw *RWMutex) lockSlow(goid uint64, pc uintptr) {
@@ -146,7 +157,7 @@ func (rw *RWMutex) TryLock() bool {
 	if !rw.rw.TryLock() {
 		return false
 	}
-	push(current(), &rw.meta, true, TryWrite, pc)
+	push(current(), &rw.meta, true, TryWrite, pc, 0)
 	return true
 }
 
@@ -176,11 +187,11 @@ func (rw *RWMutex) RLock() {
 }
 
 func (rw *RWMutex) rlock(pc uintptr) {
-	gs := enter(&rw.meta, typeRWMutex, Read, pc)
+	gs := enter(&rw.meta, typeRWMutex, Read, pc, 0)
 	if !rw.rw.TryRLock() {
 		rw.rlockSlow(gs.goid, pc)
 	}
-	push(gs, &rw.meta, true, Read, pc)
+	push(gs, &rw.meta, true, Read, pc, 0)
 }
 
 func (rw *RWMutex) rlockSlow(goid uint64, pc uintptr) {
@@ -205,7 +216,7 @@ func (rw *RWMutex) TryRLock() bool {
 	if !rw.rw.TryRLock() {
 		return false
 	}
-	push(current(), &rw.meta, true, TryRead, pc)
+	push(current(), &rw.meta, true, TryRead, pc, 0)
 	return true
 }
 
@@ -261,6 +272,37 @@ func SetClass(l sync.Locker, c *Class) {
 	}
 	lm.class.Store(c)
 	lm.node.Store(nil)
+}
+
+// LockNested locks l, a *Mutex or an *RWMutex (for writing), as subclass
+// sub of its class, like Linux's mutex_lock_nested. With a [Class], any two
+// locks of the class held together are reported as [Recursive]; code that
+// takes several locks of one class in an order of its own (by address, by
+// id) says so by taking the second as subclass 1, the third as 2, and so on:
+// each subclass is a node of the order graph, ordered like any other.
+// Subclass 0 is plain Lock; sub must be in [0, 8). Without a class, sub is
+// ignored. With -tags nodeadlock it is l.Lock().
+//
+//go:noinline
+func LockNested(l sync.Locker, sub int) {
+	initIdentity()
+	var pc uintptr
+	if identity.pcFast {
+		pc = callerPC()
+	} else {
+		pc = portableCallerPC()
+	}
+	if sub < 0 || sub >= maxSubclass+1 {
+		panic("deadlock: LockNested subclass " + strconv.Itoa(sub) + " out of range [0, 8)")
+	}
+	switch l := l.(type) {
+	case *Mutex:
+		l.lock(pc, uint8(sub))
+	case *RWMutex:
+		l.lock(pc, uint8(sub))
+	default:
+		panic("deadlock: LockNested of a sync.Locker that is not a deadlock.Mutex or RWMutex")
+	}
 }
 
 // AssertHeld panics unless the calling goroutine holds l (for an RWMutex,

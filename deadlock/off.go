@@ -16,6 +16,9 @@ type classImpl struct{}
 // SetClass does nothing with -tags nodeadlock.
 func SetClass(l sync.Locker, c *Class) {}
 
+// LockNested is l.Lock() with -tags nodeadlock.
+func LockNested(l sync.Locker, sub int) { l.Lock() }
+
 // AssertHeld does nothing with -tags nodeadlock.
 func AssertHeld(l sync.Locker) {}
 

@@ -69,7 +69,7 @@ func (m Mode) String() string {
 type LockInfo struct {
 	Addr  uintptr // address of the Mutex or RWMutex
 	Type  string  // "Mutex" or "RWMutex"
-	Class string  // the lock's class name, if it has one (see SetClass)
+	Class string  // the lock's class name, if it has one (see SetClass), with "/n" for subclass n (see LockNested)
 }
 
 func (l LockInfo) String() string {
