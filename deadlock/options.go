@@ -11,12 +11,13 @@ import (
 // [SetOptions], typically at the start of main or of a test.
 type Options struct {
 	// OnReport receives every report, once per distinct report (see
-	// [Report]). nil: the report is printed to Output. It is called on the
-	// goroutine that found the problem, before that goroutine blocks on the
-	// lock, holding no lock of this package's own; it may lock other
-	// deadlock.Mutexes. A panic in OnReport propagates out of the Lock call
-	// that triggered the report, with that lock not acquired. The process is
-	// never ended by this package.
+	// [Report]). nil: the report is printed to Output. A LockOrder or
+	// Recursive report is delivered on the goroutine that found it, before
+	// that goroutine blocks on the lock; a WaitTimeout report on a timer's
+	// goroutine while the waiter still waits. OnReport runs holding none of
+	// this package's internal locks (it may lock deadlock.Mutexes); a panic
+	// in it propagates out of the Lock call that triggered the report, with
+	// that lock not acquired. The process is never ended by this package.
 	OnReport func(*Report)
 
 	// WaitTimeout reports a Lock or RLock that has waited longer than this,
