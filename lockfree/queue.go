@@ -118,7 +118,8 @@ func NewQueue[T any](capacity int) *Queue[T] {
 // never means that another goroutine was merely in the middle of an
 // operation: TryEnqueue waits (briefly; that goroutine is running) for a
 // consumer that has claimed the oldest item but not yet released its slot.
-// A false result does not synchronize with any other goroutine's operation.
+// A false result promises no happens-before edge with any other goroutine's
+// operation; do not use it as a signal.
 func (q *Queue[T]) TryEnqueue(v T) bool {
 	// Invariants: head ≤ tail ≤ head+Cap(), headSeen ≤ head and tailSeen ≤
 	// tail. A producer advances tail from t only when slot t's seq is 2t,
@@ -176,8 +177,8 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 // false. It never means that a producer was merely in the middle of an
 // enqueue: TryDequeue waits (briefly; that producer is running) for a
 // producer that has claimed the next ticket but not yet published its
-// value. A false result does not synchronize with any other goroutine's
-// operation.
+// value. A false result promises no happens-before edge with any other
+// goroutine's operation; do not use it as a signal.
 func (q *Queue[T]) TryDequeue() (T, bool) {
 	if q.slots == nil {
 		panic(errNotCreated("Queue", "NewQueue"))
