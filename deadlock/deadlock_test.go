@@ -731,3 +731,27 @@ func TestLockNested_OrderedNestingWithinClassIsNotReported(t *testing.T) {
 	mustPanic(t, "out of range", func() { deadlock.LockNested(&x.mu, 8) })
 	mustPanic(t, "not a deadlock", func() { deadlock.LockNested(&sync.Mutex{}, 1) })
 }
+
+// A panic in OnReport on the wait timer's goroutine does not end the
+// process, and the waiter still gets its lock.
+func TestWaitTimeout_PanickingOnReportDoesNotEndTheProcess(t *testing.T) {
+	fired := make(chan struct{})
+	var once sync.Once
+	prev := deadlock.SetOptions(deadlock.Options{WaitTimeout: 10 * time.Millisecond, OnReport: func(r *deadlock.Report) {
+		once.Do(func() { close(fired) })
+		panic("boom")
+	}})
+	defer deadlock.SetOptions(prev)
+	var m deadlock.Mutex
+	m.Lock()
+	done := make(chan struct{})
+	go func() {
+		m.Lock()
+		m.Unlock()
+		close(done)
+	}()
+	<-fired
+	time.Sleep(10 * time.Millisecond) // let the panic be recovered
+	m.Unlock()
+	<-done
+}

@@ -3,6 +3,7 @@
 package deadlock
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -136,7 +137,16 @@ func waitArmed(lm *lockMeta, typ string, m Mode, goid uint64, pc uintptr) *time.
 	if d <= 0 {
 		return nil
 	}
-	return time.AfterFunc(d, func() { reportWait(lm, typ, m, goid, pc, d) })
+	return time.AfterFunc(d, func() {
+		// A panic here would end the process from a goroutine the user
+		// never started; print it instead.
+		defer func() {
+			if p := recover(); p != nil {
+				fmt.Fprintf(stderr, "deadlock: OnReport panicked on a WaitTimeout report: %v\n", p)
+			}
+		}()
+		reportWait(lm, typ, m, goid, pc, d)
+	})
 }
 
 // reportWait builds a WaitTimeout report: who holds lm, with stacks.

@@ -17,7 +17,9 @@ type Options struct {
 	// goroutine while the waiter still waits. OnReport runs holding none of
 	// this package's internal locks (it may lock deadlock.Mutexes); a panic
 	// in it propagates out of the Lock call that triggered the report, with
-	// that lock not acquired. The process is never ended by this package.
+	// that lock not acquired (on the timer's goroutine, where it would end
+	// the process, it is printed to stderr instead). The process is never
+	// ended by this package.
 	OnReport func(*Report)
 
 	// WaitTimeout reports a Lock or RLock that has waited longer than this,
