@@ -3,6 +3,7 @@ package pool
 import (
 	"fmt"
 	"math/bits"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 
@@ -66,7 +67,11 @@ type BytesOptions struct {
 //
 // Get and Put are lock-free; a Put never allocates (buffers are kept as
 // bare pointers, never boxed into an interface), and a Get allocates only
-// on a miss. Put accepts any buffer whose capacity is within the classes,
+// on a miss. Each class keeps one buffer per stripe in a hot slot (one per
+// GOMAXPROCS, rounded up to a power of two, chosen by the calling
+// goroutine's stack address, as [Slab] chooses its stripes): a Get and Put
+// that find it are one atomic swap each and reuse the most recently
+// returned buffer; the rest go through the class's shared ring. Put accepts any buffer whose capacity is within the classes,
 // including one that did not come from Get; it is kept in the largest class
 // its capacity covers.
 //
@@ -76,7 +81,8 @@ type BytesOptions struct {
 type Bytes struct {
 	_        noCopy
 	classes  []class
-	minShift int // log2(min size)
+	nHot     uint32 // hot slots per class
+	minShift int    // log2(min size)
 	min, max int
 	oversize atomic.Uint64 // Gets above max
 	foreign  atomic.Uint64 // Puts whose capacity fits no class
@@ -84,15 +90,31 @@ type Bytes struct {
 	dbg      *bytesTracker
 }
 
-// class is one size class: a ring of idle buffers and its tuning state.
+// hotSlot holds one idle buffer of a class for the goroutines whose stack
+// hint maps to it, like sync.Pool's per-P private slot: a Get and a Put that
+// find it are one atomic swap each, touch a cache line no other stripe
+// uses, and hand back the most recently returned buffer, which is the one
+// most likely still in the CPU's cache. Only when the slot is empty (Get)
+// or full (Put) does the call go on to the class's shared ring.
+type hotSlot struct {
+	_    pad.CacheLinePad
+	p    atomic.Pointer[byte]
+	hits atomic.Uint64 // Gets served from this slot
+	_    [pad.CacheLineSize - 16]byte
+}
+
+// class is one size class: its hot slots, a ring of idle buffers and its
+// tuning state.
 type class struct {
+	hot     []hotSlot // len is nHot; written once before use
 	r       ring
 	size    int
 	maxCap  int64
 	cap     atomic.Int64  // idle buffers kept at most (tuned)
 	misses  atomic.Uint64 // Gets that found no idle buffer
 	drops   atomic.Uint64 // Puts that found the class at its cap
-	trimmed atomic.Uint64 // idle buffers released by tuning and Trim
+	trimmed atomic.Uint64 // idle buffers released from the ring by tuning and Trim
+	hotGone atomic.Uint64 // idle buffers released from hot slots by Trim
 	minIdle atomic.Int64  // smallest idle count seen in this window
 	tuning  atomic.Bool   // held by the goroutine that tunes; guards the window fields
 	// The window's starting counters, guarded by tuning.
@@ -131,8 +153,10 @@ func NewBytesWithOptions(opts BytesOptions) (*Bytes, error) {
 	p := &Bytes{min: lo, max: hi, minShift: bits.TrailingZeros(uint(lo))}
 	n := bits.TrailingZeros(uint(hi)) - p.minShift + 1
 	p.classes = make([]class, n)
+	p.nHot = uint32(min(maxStripes, ceilPow2(runtime.GOMAXPROCS(0))))
 	for k := range p.classes {
 		c := &p.classes[k]
+		c.hot = make([]hotSlot, p.nHot)
 		c.size = lo << k
 		c.maxCap = int64(min(maxClassCap, floorPow2(max(1, idle/c.size))))
 		c.r.init(int(c.maxCap))
@@ -160,6 +184,17 @@ func (p *Bytes) Get(n int) []byte {
 		return p.getOversize(n)
 	}
 	c := &p.classes[p.classIndex(n)]
+	if p.dbg == nil {
+		hs := &c.hot[stackHint(p.nHot)]
+		if hs.p.Load() != nil {
+			if ptr := hs.p.Swap(nil); ptr != nil {
+				if hs.hits.Add(1)%tuneWindow == 0 {
+					p.tick(c)
+				}
+				return unsafe.Slice(ptr, c.size)[:n]
+			}
+		}
+	}
 	ptr, pos := c.r.pop()
 	if ptr == nil {
 		return p.miss(c, n)
@@ -192,6 +227,10 @@ func (p *Bytes) Put(b []byte) {
 		p.dbg.put(b[:c.size], c, p)
 		return
 	}
+	hs := &c.hot[stackHint(p.nHot)]
+	if hs.p.Load() == nil && hs.p.CompareAndSwap(nil, (*byte)(ptr)) {
+		return
+	}
 	if int64(c.r.len()) >= c.cap.Load() || !c.r.push(ptr) {
 		c.drops.Add(1)
 	}
@@ -204,6 +243,11 @@ func (p *Bytes) Trim() {
 		c := &p.classes[k]
 		c.cap.Store(min(c.maxCap, startCap))
 		p.release(c, 0)
+		for h := range c.hot {
+			if c.hot[h].p.Swap(nil) != nil {
+				c.hotGone.Add(1)
+			}
+		}
 	}
 }
 
@@ -297,9 +341,8 @@ func (p *Bytes) inUse() int64 {
 	var n int64
 	for k := range p.classes {
 		c := &p.classes[k]
-		gets := c.r.head.Load() - c.trimmed.Load() + c.misses.Load()
-		puts := c.r.tail.Load() + c.drops.Load()
-		n += int64(gets) - int64(puts)
+		cs := c.counts()
+		n += int64(cs.Gets) - int64(cs.Puts)
 	}
 	return max(0, n)
 }
@@ -322,8 +365,8 @@ type ClassStats struct {
 	Misses uint64 // Gets that allocated (the empty gets of this class)
 	Puts   uint64 // Puts to this class, kept or dropped
 	Drops  uint64 // Puts that found the class at its cap, left to the GC
-	Idle   int    // buffers kept now
-	Cap    int    // the tuned cap on Idle
+	Idle   int    // buffers kept now, in the ring and the hot slots
+	Cap    int    // the tuned cap on the ring's buffers; each hot slot keeps one more
 	MaxCap int    // the bound on Cap from MaxIdleBytes
 }
 
@@ -353,20 +396,40 @@ func (p *Bytes) Stats() BytesStats {
 		Classes:      make([]ClassStats, len(p.classes)),
 	}
 	for k := range p.classes {
-		c := &p.classes[k]
-		hits := c.r.head.Load() - c.trimmed.Load()
-		cs := ClassStats{
-			Size:   c.size,
-			Hits:   hits,
-			Misses: c.misses.Load(),
-			Drops:  c.drops.Load(),
-			Idle:   c.r.len(),
-			Cap:    int(c.cap.Load()),
-			MaxCap: int(c.maxCap),
-		}
-		cs.Gets = cs.Hits + cs.Misses
-		cs.Puts = c.r.tail.Load() + cs.Drops
-		st.Classes[k] = cs
+		st.Classes[k] = p.classes[k].counts()
 	}
 	return st
+}
+
+// counts reads a class's counters. Hits are the ring's pops (less those
+// that released buffers) plus the hot slots' hits; Puts are the ring's
+// pushes, the drops, and every buffer that went through a hot slot.
+func (c *class) counts() ClassStats {
+	var hotHits, hotHeld uint64
+	for h := range c.hot {
+		hotHits += c.hot[h].hits.Load()
+		if c.hot[h].p.Load() != nil {
+			hotHeld++
+		}
+	}
+	cs := ClassStats{
+		Size:   c.size,
+		Hits:   c.r.head.Load() - c.trimmed.Load() + hotHits,
+		Misses: c.misses.Load(),
+		Drops:  c.drops.Load(),
+		Idle:   c.r.len() + int(hotHeld),
+		Cap:    int(c.cap.Load()),
+		MaxCap: int(c.maxCap),
+	}
+	cs.Gets = cs.Hits + cs.Misses
+	cs.Puts = c.r.tail.Load() + cs.Drops + hotHits + hotHeld + c.hotGone.Load()
+	return cs
+}
+
+// stackHint maps the calling goroutine onto [0, n) by the address of its
+// stack, as [freeList.home] does.
+func stackHint(n uint32) uint32 {
+	var x byte
+	p := uint32(uintptr(unsafe.Pointer(&x)) >> 11)
+	return uint32(uint64(p*0x9E3779B1) * uint64(n) >> 32)
 }
