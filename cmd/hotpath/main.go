@@ -3,15 +3,24 @@
 //
 // Usage:
 //
-//	hotpath [report] [flags]
+//	hotpath [report] [flags]             built-in report (the default)
+//	hotpath sim -trace FILE [flags]      replay a trace file through the cache
+//	hotpath help [command]               list the commands, or one's flags
 //
-// With no arguments it runs the built-in report: hit ratio of every cache
-// policy against the LRU, ARC and OPT (Belady) references on a synthetic
-// Zipf workload at several capacities, then throughput of the cache against
-// sync.Map and a map behind a sync.RWMutex at four read/write mixes. It takes
-// well under a minute.
+// With no arguments it runs the built-in report: the hit ratio of the LRU,
+// LFU and W-TinyLFU policies, beside ARC and OPT (Belady's ceiling), on four
+// synthetic workloads (Zipf, Zipf with a shifting hot set, scans mixed into
+// Zipf, a loop) at four capacities, then the throughput of the cache against
+// sync.Map and a map behind a sync.RWMutex. It takes well under a minute.
 //
-// Exit status: 0 on success, 2 on a usage error, 1 on any other failure.
+// The sim command replays a trace (ARC, LIRS, raw big-endian integers,
+// libCacheSim oracleGeneral, one key per line, or a CSV column; gzip or
+// plain) through cache.New at each capacity asked for, and prints the hit
+// ratios beside exact LRU, ARC and OPT as a table, CSV or JSON, and
+// optionally as an SVG chart.
+//
+// Exit status: 0 on success, 2 on a usage error, 1 on any other failure
+// (an unreadable or malformed trace, a file that cannot be written).
 package main
 
 import (
@@ -20,108 +29,118 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"time"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and failed
+	exitUsage = 2 // the command line was wrong
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// command is one of hotpath's subcommands.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"report", "(default) hit ratios of LRU, LFU and W-TinyLFU on built-in synthetic\n" +
+			"workloads beside ARC and OPT, and throughput against sync.Map and\n" +
+			"a map behind a sync.RWMutex; under a minute", runReport},
+		{"sim", "replay a trace file through the cache at several capacities, beside\n" +
+			"exact LRU, ARC and OPT; a table, CSV or JSON, and an SVG chart", runSim},
+		{"help", "this text; 'hotpath help CMD' shows a command's flags", nil},
+	}
+}
+
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := "report"
+	name := "report"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+		name, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "report":
-		return runReport(args, stdout, stderr)
-	case "help":
+	if name == "help" {
+		if len(args) == 0 {
+			usage(stdout)
+			return exitOK
+		}
+		if c, ok := findCommand(args[0]); ok && c.run != nil {
+			return c.run([]string{"-h"}, stdout, stdout)
+		}
+		fmt.Fprintf(stderr, "hotpath help: unknown command %q\n\n", args[0])
 		usage(stderr)
-		return 0
+		return exitUsage
 	}
-	fmt.Fprintf(stderr, "hotpath: unknown command %q\n\n", cmd)
+	if c, ok := findCommand(name); ok && c.run != nil {
+		return c.run(args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "hotpath: unknown command %q\n\n", name)
 	usage(stderr)
-	return 2
+	return exitUsage
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage: hotpath [report] [flags]
+	fmt.Fprint(w, "Usage: hotpath [command] [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, indent(c.summary, "           "))
+	}
+	fmt.Fprint(w, `
+Examples:
+  hotpath                                      the built-in report
+  hotpath sim -trace OLTP.lis.gz -capacity 1000,5000,10000 -chart oltp.svg
+  hotpath help sim                             the sim command's flags
 
-Commands:
-  report   (default) hit ratio of each cache policy and throughput against
-           sync.Map and a map behind a sync.RWMutex, on a built-in Zipf workload
-  help     this text
-
-Run 'hotpath report -h' for the report's flags.
+Exit status: 0 on success, 2 on a usage error, 1 on any other failure.
 `)
 }
 
-func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hotpath report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg := defaultReportConfig()
-	fs.IntVar(&cfg.keys, "keys", cfg.keys, "distinct keys in the Zipf workload\n(example: -keys 1000000)")
-	fs.IntVar(&cfg.requests, "requests", cfg.requests, "requests replayed for the hit-ratio table\n(example: -requests 2000000)")
-	fs.Float64Var(&cfg.skew, "skew", cfg.skew, "Zipf exponent s, > 1; higher is more skewed\n(example: -skew 1.2)")
-	fs.DurationVar(&cfg.duration, "duration", cfg.duration, "how long each throughput cell runs\n(example: -duration 500ms)")
-	fs.IntVar(&cfg.goroutines, "goroutines", cfg.goroutines, "goroutines in the throughput runs\n(example: -goroutines 8)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: hotpath report [flags]\n\nExample: hotpath report -keys 100000 -skew 1.1 -duration 200ms\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+// parseFlags parses args into fs, whose Usage must be set. It returns
+// ok=false and the exit status when the command should stop: 0 after -h,
+// 2 after a bad flag or stray arguments.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (status int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return exitOK, false
 		}
-		return 2
+		return exitUsage, false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "hotpath report: unexpected arguments %q\n", fs.Args())
-		return 2
+		fmt.Fprintf(stderr, "%s: unexpected arguments %q (run '%s -h' for the flags)\n", fs.Name(), fs.Args(), fs.Name())
+		return exitUsage, false
 	}
-	if err := cfg.validate(); err != nil {
-		fmt.Fprintf(stderr, "hotpath report: %v\n", err)
-		return 2
-	}
-	if err := report(cfg, stdout); err != nil {
-		fmt.Fprintf(stderr, "hotpath: %v\n", err)
-		return 1
-	}
-	return 0
+	return exitOK, true
 }
 
-type reportConfig struct {
-	keys       int
-	requests   int
-	skew       float64
-	duration   time.Duration
-	goroutines int
+// usageError prints a usage error for the command and returns exitUsage.
+func usageError(stderr io.Writer, cmd string, format string, args ...any) int {
+	fmt.Fprintf(stderr, "%s: %s (run '%s -h' for the flags)\n", cmd, fmt.Sprintf(format, args...), cmd)
+	return exitUsage
 }
 
-func defaultReportConfig() reportConfig {
-	return reportConfig{
-		keys:       1_000_000,
-		requests:   2_000_000,
-		skew:       1.01,
-		duration:   400 * time.Millisecond,
-		goroutines: runtime.GOMAXPROCS(0),
+// indent puts prefix before every line of s but the first.
+func indent(s, prefix string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		out = append(out, s[i])
+		if s[i] == '\n' {
+			out = append(out, prefix...)
+		}
 	}
-}
-
-func (c reportConfig) validate() error {
-	switch {
-	case c.keys < 100:
-		return fmt.Errorf("-keys must be at least 100, got %d", c.keys)
-	case c.requests < 1:
-		return fmt.Errorf("-requests must be at least 1, got %d", c.requests)
-	case !(c.skew > 1):
-		return fmt.Errorf("-skew must be > 1, got %v", c.skew)
-	case c.duration <= 0:
-		return fmt.Errorf("-duration must be > 0, got %v", c.duration)
-	case c.goroutines < 1:
-		return fmt.Errorf("-goroutines must be at least 1, got %d", c.goroutines)
-	}
-	return nil
+	return string(out)
 }

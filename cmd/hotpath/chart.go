@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hotpath/hotpath/cache"
+)
+
+// The chart's geometry, in SVG user units (pixels at 100 %): a plot area
+// with room on the left for the y tick labels, above for the titles, below
+// for the x tick labels and on the right for the legend.
+const (
+	chartWidth   = 920
+	chartHeight  = 540
+	plotLeft     = 76
+	plotRight    = chartWidth - 220
+	plotTop      = 78
+	plotBottom   = chartHeight - 66
+	legendLeft   = plotRight + 28
+	legendRow    = 26
+	chartFont    = `system-ui, -apple-system, 'Segoe UI', 'Helvetica Neue', Arial, sans-serif`
+	logScaleSpan = 8 // a capacity range at least this wide (max/min) gets a log axis
+)
+
+// seriesStyle is how one series is drawn.
+type seriesStyle struct {
+	color  string
+	width  float64
+	dash   string // stroke-dasharray; "" for solid
+	marker bool
+	label  string // the legend's text
+}
+
+// styleOf picks the look of a series: the cache's policies solid with
+// markers, the references thinner and dashed, OPT a dark dashed ceiling.
+func styleOf(s hitSeries) seriesStyle {
+	switch s.Kind {
+	case kindCeiling:
+		return seriesStyle{"#333333", 2, "7 5", false, s.Name + " (ceiling)"}
+	case kindReference:
+		color := "#8e44ad"
+		if s.Name == refLRU {
+			color = "#d62728"
+		}
+		return seriesStyle{color, 1.8, "4 4", false, s.Name + " (reference)"}
+	}
+	switch s.Name {
+	case cache.WTinyLFU.String():
+		return seriesStyle{"#1f5fbf", 3, "", true, "W-TinyLFU"}
+	case cache.LRU.String():
+		return seriesStyle{"#d62728", 2.2, "", true, "LRU"}
+	case cache.LFU.String():
+		return seriesStyle{"#2a9d3a", 2.2, "", true, "LFU"}
+	}
+	return seriesStyle{"#e67e22", 2.2, "", true, s.Name}
+}
+
+// chartSeries are the series the chart draws, bottom layer first: OPT, the
+// references, then the cache's policies (W-TinyLFU on top). Exact LRU is
+// left out when the cache's LRU is drawn, as the two coincide but for
+// sharding.
+func chartSeries(t *hitTable) []hitSeries {
+	rank := func(s hitSeries) int {
+		switch {
+		case s.Kind == kindCeiling:
+			return 0
+		case s.Kind == kindReference:
+			return 1
+		case s.Name == cache.WTinyLFU.String():
+			return 3
+		}
+		return 2
+	}
+	hasLRU := slices.ContainsFunc(t.Series, func(s hitSeries) bool { return s.Kind == kindCache && s.Name == cache.LRU.String() })
+	var out []hitSeries
+	for _, s := range t.Series {
+		if !(hasLRU && s.Kind == kindReference && s.Name == refLRU) {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b hitSeries) int { return rank(a) - rank(b) })
+	return out
+}
+
+// axis maps data values in [lo, hi] onto pixels [p0, p1], linearly or on a
+// log scale.
+type axis struct {
+	lo, hi float64
+	log    bool
+	p0, p1 float64
+}
+
+func (a axis) pos(v float64) float64 {
+	f := (v - a.lo) / (a.hi - a.lo)
+	if a.log {
+		f = math.Log(v/a.lo) / math.Log(a.hi/a.lo)
+	}
+	return a.p0 + f*(a.p1-a.p0)
+}
+
+// capacityAxis spans the capacities (sorted) with a little room at both
+// ends, on a log scale when they span a factor of logScaleSpan or more and
+// are not evenly spaced (100, 200, 300, … reads best on a linear axis).
+func capacityAxis(caps []int) axis {
+	lo, hi := float64(caps[0]), float64(caps[len(caps)-1])
+	even := true
+	for i := 2; i < len(caps) && even; i++ {
+		even = caps[i]-caps[i-1] == caps[1]-caps[0]
+	}
+	a := axis{p0: plotLeft, p1: plotRight}
+	switch {
+	case lo == hi:
+		a.lo, a.hi, a.log = lo/2, hi*2, true
+	case hi/lo >= logScaleSpan && !even:
+		pad := math.Pow(hi/lo, 0.04)
+		a.lo, a.hi, a.log = lo/pad, hi*pad, true
+	default:
+		pad := (hi - lo) * 0.04
+		a.lo, a.hi = math.Max(0, lo-pad), hi+pad
+	}
+	return a
+}
+
+// minTickGap is the least distance, in pixels, between two x tick labels.
+const minTickGap = 44
+
+// capacityTicks returns the capacities replayed, when they are few enough
+// to be labelled without overlapping, or else round capacities within the
+// axis: 1, 2, 5 × 10^k on a log axis (every power of ten alone when there
+// would be too many, 1 to 9 × 10^k when too few), multiples of a round step
+// on a linear one.
+func capacityTicks(a axis, caps []int) []float64 {
+	spaced := len(caps) <= 12
+	for i := 1; i < len(caps) && spaced; i++ {
+		spaced = a.pos(float64(caps[i]))-a.pos(float64(caps[i-1])) >= minTickGap
+	}
+	if spaced {
+		out := make([]float64, len(caps))
+		for i, c := range caps {
+			out[i] = float64(c)
+		}
+		return out
+	}
+	if !a.log {
+		step := niceStep((a.hi - a.lo) / 6)
+		var out []float64
+		for v := math.Ceil(a.lo/step) * step; v <= a.hi; v += step {
+			out = append(out, v)
+		}
+		return out
+	}
+	within := func(mults []float64) []float64 {
+		var out []float64
+		for e := math.Floor(math.Log10(a.lo)); e <= math.Ceil(math.Log10(a.hi)); e++ {
+			for _, m := range mults {
+				if v := m * math.Pow(10, e); v >= a.lo && v <= a.hi && v >= 1 {
+					out = append(out, v)
+				}
+			}
+		}
+		return out
+	}
+	ticks := within([]float64{1, 2, 5})
+	switch {
+	case len(ticks) > 10:
+		ticks = within([]float64{1})
+	case len(ticks) < 3:
+		ticks = within([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9})
+	}
+	return ticks
+}
+
+// niceStep returns the smallest of 1, 2, 2.5, 5 × 10^k that is at least x.
+func niceStep(x float64) float64 {
+	if !(x > 0) {
+		return 1
+	}
+	base := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*base >= x*(1-1e-9) {
+			return m * base
+		}
+	}
+	return 10 * base
+}
+
+// capacityLabel writes a capacity compactly: 250, 1k, 1.5k, 20k, 1.2M.
+func capacityLabel(v float64) string {
+	short := func(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }
+	switch {
+	case v >= 1e6:
+		return short(v/1e6) + "M"
+	case v >= 1e3:
+		return short(v/1e3) + "k"
+	}
+	return short(v)
+}
+
+// writeChart draws t as an SVG line chart of hit ratio (%) against
+// capacity: one line per series, with axes, ticks, grid, a legend ordered
+// as the lines end (highest first) and a tooltip on every point.
+func writeChart(w io.Writer, t *hitTable, title, subtitle string) error {
+	bw := bufio.NewWriter(w)
+	series := chartSeries(t)
+	x := capacityAxis(t.Capacities)
+	top := 0.0
+	for _, s := range series {
+		for _, h := range s.Hits {
+			top = math.Max(top, 100*t.ratio(h))
+		}
+	}
+	yTop := math.Min(100, math.Max(10, math.Ceil((top+2)/10)*10))
+	y := axis{lo: 0, hi: yTop, p0: plotBottom, p1: plotTop}
+	yStep := niceStep(yTop / 10)
+
+	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s">`+"\n",
+		chartWidth, chartHeight, chartWidth, chartHeight, esc(chartFont))
+	fmt.Fprintf(bw, "<title>%s</title>\n", esc(title))
+	fmt.Fprintf(bw, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartWidth, chartHeight)
+	fmt.Fprintf(bw, `<text x="%d" y="34" font-size="21" font-weight="600" fill="#111111">%s</text>`+"\n", plotLeft, esc(title))
+	fmt.Fprintf(bw, `<text x="%d" y="57" font-size="13" fill="#555555">%s</text>`+"\n", plotLeft, esc(subtitle))
+
+	// Grid and tick labels.
+	fmt.Fprint(bw, `<g class="grid" stroke="#e6e6e6" stroke-width="1">`+"\n")
+	for v := 0.0; v <= yTop+1e-9; v += yStep {
+		fmt.Fprintf(bw, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`+"\n", plotLeft, plotRight, y.pos(v), y.pos(v))
+	}
+	xTicks := capacityTicks(x, t.Capacities)
+	for _, v := range xTicks {
+		fmt.Fprintf(bw, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d"/>`+"\n", x.pos(v), x.pos(v), plotTop, plotBottom)
+	}
+	fmt.Fprint(bw, "</g>\n")
+	fmt.Fprint(bw, `<g class="y-ticks" font-size="12" fill="#444444" text-anchor="end">`+"\n")
+	for v := 0.0; v <= yTop+1e-9; v += yStep {
+		fmt.Fprintf(bw, `<text x="%d" y="%.1f">%s %%</text>`+"\n", plotLeft-8, y.pos(v)+4, strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	fmt.Fprint(bw, "</g>\n")
+	fmt.Fprint(bw, `<g class="x-ticks" font-size="12" fill="#444444" text-anchor="middle">`+"\n")
+	for _, v := range xTicks {
+		fmt.Fprintf(bw, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333333"/>`+"\n", x.pos(v), x.pos(v), plotBottom, plotBottom+5)
+		fmt.Fprintf(bw, `<text x="%.1f" y="%d">%s</text>`+"\n", x.pos(v), plotBottom+20, capacityLabel(v))
+	}
+	fmt.Fprint(bw, "</g>\n")
+
+	// Axes and their titles.
+	fmt.Fprintf(bw, `<path d="M%d %d V%d H%d" fill="none" stroke="#333333" stroke-width="1.2"/>`+"\n", plotLeft, plotTop, plotBottom, plotRight)
+	xTitle := "cache capacity (entries)"
+	if x.log {
+		xTitle = "cache capacity (entries, log scale)"
+	}
+	fmt.Fprintf(bw, `<text x="%d" y="%d" font-size="13" fill="#333333" text-anchor="middle">%s</text>`+"\n", (plotLeft+plotRight)/2, plotBottom+46, xTitle)
+	fmt.Fprintf(bw, `<text transform="translate(20 %d) rotate(-90)" font-size="13" fill="#333333" text-anchor="middle">hit ratio (cold misses count)</text>`+"\n", (plotTop+plotBottom)/2)
+
+	// The series, bottom layer first.
+	for _, s := range series {
+		st := styleOf(s)
+		fmt.Fprintf(bw, `<g class="series" data-series="%s">`+"\n", esc(s.Name))
+		var pts []string
+		for i, c := range t.Capacities {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x.pos(float64(c)), y.pos(100*t.ratio(s.Hits[i]))))
+		}
+		dash := ""
+		if st.dash != "" {
+			dash = fmt.Sprintf(` stroke-dasharray="%s"`, st.dash)
+		}
+		fmt.Fprintf(bw, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%g" stroke-linejoin="round" stroke-linecap="round"%s/>`+"\n",
+			strings.Join(pts, " "), st.color, st.width, dash)
+		r := 3.0
+		if st.marker {
+			r = 4.2
+		}
+		for i, c := range t.Capacities {
+			fill := st.color
+			if !st.marker {
+				fill = "#ffffff"
+			}
+			fmt.Fprintf(bw, `<circle cx="%.1f" cy="%.1f" r="%g" fill="%s" stroke="%s" stroke-width="1.5"><title>%s at %s entries: %.2f %% (%s hits)</title></circle>`+"\n",
+				x.pos(float64(c)), y.pos(100*t.ratio(s.Hits[i])), r, fill, st.color,
+				esc(st.label), commas(int64(c)), 100*t.ratio(s.Hits[i]), commas(s.Hits[i]))
+		}
+		fmt.Fprint(bw, "</g>\n")
+	}
+
+	// The legend, in the order the lines end, highest first.
+	legend := slices.Clone(series)
+	last := len(t.Capacities) - 1
+	slices.SortStableFunc(legend, func(a, b hitSeries) int {
+		switch {
+		case a.Hits[last] > b.Hits[last]:
+			return -1
+		case a.Hits[last] < b.Hits[last]:
+			return 1
+		}
+		return 0
+	})
+	fmt.Fprintf(bw, `<g class="legend" font-size="13" fill="#222222">`+"\n")
+	for i, s := range legend {
+		st := styleOf(s)
+		ly := plotTop + 14 + i*legendRow
+		dash := ""
+		if st.dash != "" {
+			dash = fmt.Sprintf(` stroke-dasharray="%s"`, st.dash)
+		}
+		fmt.Fprintf(bw, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="%g" stroke-linecap="round"%s/>`+"\n",
+			legendLeft, legendLeft+30, ly, ly, st.color, st.width, dash)
+		if st.marker {
+			fmt.Fprintf(bw, `<circle cx="%d" cy="%d" r="4.2" fill="%s"/>`+"\n", legendLeft+15, ly, st.color)
+		}
+		fmt.Fprintf(bw, `<text x="%d" y="%d">%s</text>`+"\n", legendLeft+40, ly+4, esc(st.label))
+	}
+	fmt.Fprintf(bw, `<text x="%d" y="%d" font-size="11" fill="#777777">ordered by hit ratio at %s</text>`+"\n",
+		legendLeft, plotTop+14+len(legend)*legendRow, commas(int64(t.Capacities[last])))
+	fmt.Fprint(bw, "</g>\n</svg>\n")
+	return bw.Flush()
+}
+
+// esc escapes s for XML text and attribute values.
+func esc(s string) string {
+	var b strings.Builder
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
