@@ -370,6 +370,9 @@ func fromStack(pc uintptr, cur []uintptr) []uintptr {
 	return []uintptr{pc}
 }
 
+// maxSeen bounds the memory of delivered reports.
+const maxSeen = 1 << 16
+
 // deliver hands r to OnReport, or prints it, once per key until the next
 // SetOptions.
 func deliver(r *Report, key uint64) {
@@ -378,7 +381,9 @@ func deliver(r *Report, key uint64) {
 		settings.mu.Unlock()
 		return
 	}
-	if settings.seen == nil {
+	if settings.seen == nil || len(settings.seen) >= maxSeen {
+		// Bounded: past maxSeen distinct reports, start over (a report
+		// may then be delivered again) rather than grow without end.
 		settings.seen = make(map[uint64]struct{})
 	}
 	settings.seen[key] = struct{}{}

@@ -175,12 +175,12 @@ func reportWait(lm *lockMeta, typ string, m Mode, goid uint64, pc uintptr, waite
 	registry.mu.Unlock()
 	stacks := allStacks()
 	r.Waiter.Stack = stacks[goid]
-	key := uint64(WaitTimeout)*31 + siteHash(uintptr(unsafe.Pointer(lm)), pc)
 	for i := range r.Holders {
 		r.Holders[i].Stack = stacks[r.Holders[i].ID]
-		key = chainMix(key, r.Holders[i].ID, 0)
 	}
-	deliver(r, key)
+	// One report per lock and waiting call site: chronic contention on a
+	// lock is reported once, not once per episode.
+	deliver(r, uint64(WaitTimeout)*31+siteHash(uintptr(unsafe.Pointer(lm)), pc))
 }
 
 // allStacks returns every goroutine's stack keyed by id.
