@@ -30,7 +30,8 @@
 //
 // Reports are deduplicated by the call sites (and modes) of the cycle's
 // edges, so code that inverts two freshly allocated locks on every request
-// is reported once. [SetOptions] clears that memory. In tests,
+// is reported once; a WaitTimeout is reported once per lock and waiting
+// call site. [SetOptions] clears that memory. In tests,
 // [FailOnReport] turns every report into a test failure.
 //
 // # How it stays cheap

@@ -103,8 +103,9 @@ type Goroutine struct {
 }
 
 // Report describes one potential or actual deadlock. Reports are
-// deduplicated: one is delivered once per distinct set of acquisition
-// sites until the next [SetOptions].
+// deduplicated until the next [SetOptions]: a cycle once per distinct set of
+// acquisition sites and modes, a WaitTimeout once per lock and waiting call
+// site.
 type Report struct {
 	Kind Kind
 	// Cycle, for LockOrder, holds one edge per lock in the cycle (len ≥ 2),
