@@ -227,3 +227,42 @@ func TestNodes_GlobalAndEmbeddedLocks(t *testing.T) {
 }
 
 func unsafePointer[T any](p *T) unsafe.Pointer { return unsafe.Pointer(p) }
+
+// The portable fallbacks (runtime.Stack ids, runtime.Callers call sites),
+// used when the start-up check refuses the fast paths, detect the same.
+func TestIdentity_FallbackPathsDetectCycles(t *testing.T) {
+	initIdentity()
+	fast, pcFast := identity.fast, identity.pcFast
+	identity.fast, identity.pcFast = false, false
+	defer func() { identity.fast, identity.pcFast = fast, pcFast }()
+	if curGoid() != slowGoid() {
+		t.Fatal("fallback id differs")
+	}
+	var got []*Report
+	prev := SetOptions(Options{OnReport: func(r *Report) { got = append(got, r) }})
+	defer SetOptions(prev)
+	var a, b, c Mutex
+	var pcs [1]uintptr
+	a.Lock()
+	runtime.Callers(1, pcs[:])
+	b.Lock()
+	b.Unlock()
+	a.Unlock()
+	b.Lock()
+	c.Lock()
+	c.Unlock()
+	b.Unlock()
+	c.Lock()
+	a.Lock()
+	a.Unlock()
+	c.Unlock()
+	if len(got) != 1 || len(got[0].Cycle) != 3 {
+		t.Fatalf("%d reports", len(got))
+	}
+	e := got[0].Cycle[1] // c→a closes; then a→b, whose From site is the line before runtime.Callers
+	f, _ := runtime.CallersFrames(e.FromStack[:1]).Next()
+	g, _ := runtime.CallersFrames(pcs[:]).Next()
+	if f.Line != g.Line-1 {
+		t.Errorf("a's site is line %d, want %d", f.Line, g.Line-1)
+	}
+}
