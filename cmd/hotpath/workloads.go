@@ -7,9 +7,10 @@ import (
 
 // The shapes of the built-in workloads, as fractions of the key space.
 const (
-	// shiftPhases is how many times the shifting workload's hot set moves
-	// (plus one): each phase maps the Zipf ranks onto keys a third of the
-	// key space further on, so yesterday's hot keys become cold.
+	// shiftPhases is how many phases the shifting workload has: each maps
+	// the Zipf ranks onto keys 1/shiftPhases of the key space further on
+	// than the last, so yesterday's hot keys become cold and no phase's hot
+	// set is an earlier one's.
 	shiftPhases = 4
 	// scanFraction is a scan's length as a fraction of the key space, and
 	// zipfPerScan how many Zipf requests come between two scans: a quarter
@@ -69,14 +70,14 @@ func zipfKeys(keys, n int, s float64, seed uint64) []uint64 {
 }
 
 // shiftingKeys is zipfKeys in shiftPhases equal phases; in phase p, rank r
-// is key (r + p·keys/3) mod keys, so each phase's hot set is a set of keys
-// that were cold before.
+// is key (r + p·keys/shiftPhases) mod keys, so each phase's hot set is a set
+// of keys that were cold before.
 func shiftingKeys(keys, n int, s float64, seed uint64) []uint64 {
 	z := newZipf(keys, s, seed)
 	out := make([]uint64, n)
 	for i := range out {
 		phase := uint64(i * shiftPhases / n)
-		out[i] = (z.Uint64() + phase*uint64(keys/3)) % uint64(keys)
+		out[i] = (z.Uint64() + phase*uint64(keys/shiftPhases)) % uint64(keys)
 	}
 	return out
 }
