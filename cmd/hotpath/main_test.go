@@ -46,15 +46,8 @@ func TestRun_ReportPrintsAHitRatioTablePerWorkloadAndAThroughputTable(t *testing
 	}
 }
 
-func TestRun_NoCommandRunsTheReport(t *testing.T) {
-	code, out, errOut := runCmd(smallReport...)
-	if code != 0 || !strings.Contains(out, "loop:") || !strings.Contains(out, "Throughput") {
-		t.Fatalf("exit status %d, stdout:\n%s\nstderr: %s", code, out, errOut)
-	}
-}
-
-func TestRun_ReportWithOneShardIsExactLRUOnTheLoop(t *testing.T) {
-	code, out, errOut := runCmd(append(smallReport, "-shards", "1")...)
+func TestRun_NoCommandRunsTheReportAndOneShardIsExactLRUOnTheLoop(t *testing.T) {
+	code, out, errOut := runCmd(append(smallReport, "-shards", "1")...) // no "report" command
 	if code != 0 {
 		t.Fatalf("exit status %d, stderr: %s", code, errOut)
 	}

@@ -49,7 +49,8 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// begin starts a stage of total steps and draws it.
+// begin starts a stage of total steps (0 for a stage that is not counted,
+// such as reading a file) and draws it.
 func (p *progress) begin(label string, total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -85,5 +86,9 @@ func (p *progress) drawLocked(force bool) {
 	}
 	p.last = now
 	p.shown = true
+	if p.total == 0 {
+		fmt.Fprintf(p.w, "\r\x1b[Khotpath: %s, %.1f s", p.label, now.Sub(p.start).Seconds())
+		return
+	}
 	fmt.Fprintf(p.w, "\r\x1b[Khotpath: %s: %d/%d, %.1f s", p.label, p.done, p.total, now.Sub(p.start).Seconds())
 }

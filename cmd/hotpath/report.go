@@ -63,7 +63,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.skew, "skew", cfg.skew, "Zipf exponent s, > 1; higher is more skewed\n(example: -skew 1.2)")
 	fs.IntVar(&cfg.shards, "shards", cfg.shards, "the cache's Options.Shards: 0 lets cache.New choose from the capacity and\nGOMAXPROCS, 1 makes each policy exact over the whole cache\n(example: -shards 1)")
 	fs.DurationVar(&cfg.duration, "duration", cfg.duration, "how long each throughput cell runs\n(example: -duration 1s)")
-	fs.IntVar(&cfg.goroutines, "goroutines", cfg.goroutines, "goroutines in the throughput runs (default GOMAXPROCS)\n(example: -goroutines 8)")
+	fs.IntVar(&cfg.goroutines, "goroutines", cfg.goroutines, "goroutines in the throughput runs (GOMAXPROCS unless set)\n(example: -goroutines 8)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: hotpath [report] [flags]
 
@@ -90,6 +90,7 @@ Examples:
 Flags:
 `)
 		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\nExit status: 0 on success, 2 on a usage error, 1 on any other failure.\n")
 	}
 	if status, ok := parseFlags(fs, args, stderr); !ok {
 		return status

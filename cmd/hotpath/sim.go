@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -49,7 +50,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.trace, "trace", "", "the trace file to replay (required), gzip-compressed or plain\n(example: -trace ../shared/traces/arc/OLTP.lis.gz)")
 	fs.StringVar(&format, "format", "", "the trace's format: "+formatNames()+";\n"+
 		"csv:N reads the N-th column (from 1), csv:NAME the column with that header;\n"+
-		"default: guessed from the file name (.lis arc, .trace lirs, .csv csv, .txt/.keys/.log lines, …)\n(example: -format lines)")
+		"default: guessed from the file name (.lis arc, .trace lirs, .csv csv,\n.txt/.keys/.log lines, oracleGeneral oracle, …)\n(example: -format lines)")
 	fs.StringVar(&capacities, "capacity", defaultSimCapacities, "cache capacities to replay at, comma-separated: entries (1000, 10k, 1.5M) or\nshares of the trace's distinct keys (1%)\n(example: -capacity 1000,5000,10000)")
 	fs.StringVar(&policies, "policy", "wtinylfu,lru,lfu", "cache policies to replay, comma-separated: wtinylfu, lru, lfu, or all\n(example: -policy wtinylfu,lru)")
 	fs.IntVar(&cfg.shards, "shards", 0, "the cache's Options.Shards: 0 lets cache.New choose from the capacity and\nGOMAXPROCS, as in a service; 1 makes each policy exact over the whole cache\n(example: -shards 1)")
@@ -111,53 +112,67 @@ Flags:
 // simulateTrace reads the trace, replays it and writes the results.
 func simulateTrace(cfg simConfig, stdout, stderr io.Writer) int {
 	const name = "hotpath sim"
-	keys, err := trace.ReadKeys(cfg.trace, cfg.format)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitFail
-	}
-	if len(keys) == 0 {
-		fmt.Fprintf(stderr, "%s: %s has no requests\n", name, cfg.trace)
-		return exitFail
-	}
-	if len(keys) >= math.MaxInt32 {
-		fmt.Fprintf(stderr, "%s: %s has %d requests; the replay takes fewer than %d\n", name, cfg.trace, len(keys), math.MaxInt32)
-		return exitFail
-	}
-	tr := sim.NewTrace(keys)
-	capacities := resolveCapacities(cfg.capacities, tr.Distinct())
-	if cfg.shards > capacities[0] {
-		return usageError(stderr, name, "-shards %d is more than the smallest capacity, %d", cfg.shards, capacities[0])
-	}
 	prog := newProgress(stderr)
-	t, err := simulate(keys, tr, capacities, cfg.policies, cfg.shards, []string{refLRU, refARC, refOPT}, prog, "replaying "+filepath.Base(cfg.trace))
+	t, err := replayTrace(cfg, prog)
 	prog.finish()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return exitFail
+	var bad badUsage
+	if errors.As(err, &bad) {
+		return usageError(stderr, name, "%v", err)
 	}
-	if cfg.chart != "" {
-		title, subtitle := chartTitles(cfg, t)
-		if err := writeChartFile(cfg.chart, t, title, subtitle); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return exitFail
-		}
-	}
-	switch cfg.out {
-	case outCSV:
-		err = writeCSV(stdout, cfg.trace, t)
-	case outJSON:
-		err = writeJSON(stdout, cfg.trace, string(cfg.format), t)
-	default:
-		fmt.Fprintf(stdout, "Trace %s (%s): %s requests, %s distinct keys\n", cfg.trace, cfg.format, commas(int64(t.Requests)), commas(int64(t.Distinct)))
-		fmt.Fprintf(stdout, "Hit ratio of hotpath's cache (cache.New, shards: %s; Load, then Store on a miss;\ncold misses count) beside exact LRU, ARC and OPT from internal/sim:\n", shardsLabel(cfg.shards))
-		err = writeTable(stdout, t, true)
+	if err == nil {
+		err = writeResults(cfg, t, stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitFail
 	}
 	return exitOK
+}
+
+// badUsage is an error in the command line that shows only once the trace
+// is read.
+type badUsage string
+
+func (e badUsage) Error() string { return string(e) }
+
+// replayTrace reads cfg.trace and replays it at every capacity.
+func replayTrace(cfg simConfig, prog *progress) (*hitTable, error) {
+	prog.begin("reading "+cfg.trace, 0)
+	keys, err := trace.ReadKeys(cfg.trace, cfg.format)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(keys) == 0:
+		return nil, fmt.Errorf("%s has no requests", cfg.trace)
+	case len(keys) >= math.MaxInt32:
+		return nil, fmt.Errorf("%s has %d requests; the replay takes fewer than %d", cfg.trace, len(keys), math.MaxInt32)
+	}
+	tr := sim.NewTrace(keys)
+	capacities := resolveCapacities(cfg.capacities, tr.Distinct())
+	if cfg.shards > capacities[0] {
+		return nil, badUsage(fmt.Sprintf("-shards %d is more than the smallest capacity, %d", cfg.shards, capacities[0]))
+	}
+	return simulate(keys, tr, capacities, cfg.policies, cfg.shards, []string{refLRU, refARC, refOPT}, prog, "replaying "+filepath.Base(cfg.trace))
+}
+
+// writeResults writes the chart, if asked for, then the results to stdout
+// in the -out format.
+func writeResults(cfg simConfig, t *hitTable, stdout io.Writer) error {
+	if cfg.chart != "" {
+		title, subtitle := chartTitles(cfg, t)
+		if err := writeChartFile(cfg.chart, t, title, subtitle); err != nil {
+			return err
+		}
+	}
+	switch cfg.out {
+	case outCSV:
+		return writeCSV(stdout, cfg.trace, t)
+	case outJSON:
+		return writeJSON(stdout, cfg.trace, string(cfg.format), t)
+	}
+	fmt.Fprintf(stdout, "Trace %s (%s): %s requests, %s distinct keys\n", cfg.trace, cfg.format, commas(int64(t.Requests)), commas(int64(t.Distinct)))
+	fmt.Fprintf(stdout, "Hit ratio of hotpath's cache (cache.New, shards: %s; Load, then Store on a miss;\ncold misses count) beside exact LRU, ARC and OPT from internal/sim:\n", shardsLabel(cfg.shards))
+	return writeTable(stdout, t, true)
 }
 
 // writeChartFile writes the chart of t to path.
