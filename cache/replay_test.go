@@ -50,6 +50,12 @@ func TestCache_LRUReplayMatchesReferenceExactly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if raceEnabled && len(keys) > 2_000_000 {
+				// A replay is one goroutine, so the race detector has nothing
+				// to check in it, and it is ten times slower under it; the
+				// plain and 386 runs of CI replay these traces in full.
+				t.Skipf("%d requests: replayed by the runs without -race", len(keys))
+			}
 			for _, r := range sizes {
 				if int64(len(keys)) != r.Requests {
 					t.Fatalf("read %d requests, the reference table says %d", len(keys), r.Requests)
