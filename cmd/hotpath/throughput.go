@@ -56,8 +56,8 @@ func throughputTable(w io.Writer, cfg reportConfig, prog *progress) error {
 	stream := zipfKeys(cfg.keys, 1<<20, cfg.skew, 4)
 	impls := throughputImpls(capacity)
 	prog.begin("throughput", len(impls)*len(throughputMixes))
-	fmt.Fprintf(w, "Throughput, million operations per second (Zipf s=%.2f over %s keys, %d goroutines, GOMAXPROCS=%d, capacity %s, %v per cell):\n",
-		cfg.skew, commas(int64(cfg.keys)), cfg.goroutines, runtime.GOMAXPROCS(0), commas(int64(capacity)), cfg.duration)
+	fmt.Fprintf(w, "Throughput, million operations per second: %d goroutines (GOMAXPROCS=%d), Zipf s=%.2f\nover %s keys, capacity %s (pre-filled), %v per cell:\n",
+		cfg.goroutines, runtime.GOMAXPROCS(0), cfg.skew, commas(int64(cfg.keys)), commas(int64(capacity)), cfg.duration)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "implementation\t")
 	for _, r := range throughputMixes {
