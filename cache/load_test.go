@@ -376,3 +376,39 @@ func TestLoadOrCompute_StressManyKeysOneLoadEach(t *testing.T) {
 		t.Fatal("no load ran")
 	}
 }
+
+// TestCache_AllocationsOnTheHotPath: a hit allocates nothing, an update of
+// an existing key nothing, a new entry one node, with the features off and
+// with a listener and a stats recorder on.
+func TestCache_AllocationsOnTheHotPath(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, tc := range []struct {
+		name string
+		opts cache.Options[int, int]
+	}{
+		{"plain", cache.Options[int, int]{Capacity: 1024, Shards: 1, Policy: cache.LRU}},
+		{"listener and recorder", cache.Options[int, int]{Capacity: 1024, Shards: 1, Policy: cache.LRU,
+			OnEvict: func(int, int, cache.Cause) {}, StatsRecorder: &recorder{}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cache.Must(tc.opts)
+			defer c.Close()
+			for k := range 1024 {
+				c.Store(k, k)
+			}
+			k := 0
+			if n := testing.AllocsPerRun(1000, func() { c.Load(k % 1024); k++ }); n != 0 {
+				t.Errorf("Load hit: %v allocations, want 0", n)
+			}
+			if n := testing.AllocsPerRun(1000, func() { c.Store(k%1024, k); k++ }); n != 0 {
+				t.Errorf("Store of an existing key: %v allocations, want 0", n)
+			}
+			k = 1 << 20
+			if n := testing.AllocsPerRun(1000, func() { c.Store(k, k); k++ }); n > 1 {
+				t.Errorf("Store of a new key (evicting): %v allocations, want at most 1", n)
+			}
+		})
+	}
+}
