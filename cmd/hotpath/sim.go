@@ -47,7 +47,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		cfg                                        = simConfig{out: outTable}
 		format, capacities, policies, out, chartTo string
 	)
-	fs.StringVar(&cfg.trace, "trace", "", "the trace file to replay (required), gzip-compressed or plain\n(example: -trace ../shared/traces/arc/OLTP.lis.gz)")
+	fs.StringVar(&cfg.trace, "trace", "", "the trace file to replay (required), gzip-compressed or plain; - reads\nstandard input (then -format is required)\n(example: -trace ../shared/traces/arc/OLTP.lis.gz)")
 	fs.StringVar(&format, "format", "", "the trace's format: "+formatNames()+";\n"+
 		"csv:N reads the N-th column (from 1), csv:NAME the column with that header;\n"+
 		"default: guessed from the file name (.lis arc, .trace lirs, .csv csv,\n.txt/.keys/.log lines, oracleGeneral oracle, …)\n(example: -format lines)")
@@ -73,6 +73,7 @@ Examples:
   hotpath sim -trace keys.log.gz -format lines -capacity 1%,5%,10% -chart keys.svg
   hotpath sim -trace requests.csv -format csv:user_id -policy wtinylfu,lru -out json
   hotpath sim -trace P3.lis.gz -capacity 10k,100k -policy lru -shards 1 -out csv
+  awk '{print $7}' access.log | hotpath sim -trace - -format lines -capacity 1%,10%
 
 Flags:
 `)
@@ -94,6 +95,9 @@ Flags:
 	cfg.out, cfg.chart = out, chartTo
 	if cfg.format, err = trace.ParseFormat(format); err != nil {
 		return usageError(stderr, name, "-format: %v", err)
+	}
+	if cfg.format == "" && cfg.trace == stdinName {
+		return usageError(stderr, name, "-format is required to read a trace from standard input")
 	}
 	if cfg.format == "" {
 		if cfg.format, err = trace.GuessFormat(cfg.trace); err != nil {
@@ -137,22 +141,50 @@ func (e badUsage) Error() string { return string(e) }
 
 // replayTrace reads cfg.trace and replays it at every capacity.
 func replayTrace(cfg simConfig, prog *progress) (*hitTable, error) {
-	prog.begin("reading "+cfg.trace, 0)
-	keys, err := trace.ReadKeys(cfg.trace, cfg.format)
+	prog.begin("reading "+traceName(cfg.trace), 0)
+	keys, err := readKeys(cfg.trace, cfg.format)
 	switch {
 	case err != nil:
 		return nil, err
 	case len(keys) == 0:
-		return nil, fmt.Errorf("%s has no requests", cfg.trace)
+		return nil, fmt.Errorf("%s has no requests", traceName(cfg.trace))
 	case len(keys) >= math.MaxInt32:
-		return nil, fmt.Errorf("%s has %d requests; the replay takes fewer than %d", cfg.trace, len(keys), math.MaxInt32)
+		return nil, fmt.Errorf("%s has %d requests; the replay takes fewer than %d", traceName(cfg.trace), len(keys), math.MaxInt32)
 	}
 	tr := sim.NewTrace(keys)
 	capacities := resolveCapacities(cfg.capacities, tr.Distinct())
 	if cfg.shards > capacities[0] {
 		return nil, badUsage(fmt.Sprintf("-shards %d is more than the smallest capacity, %d", cfg.shards, capacities[0]))
 	}
-	return simulate(keys, tr, capacities, cfg.policies, cfg.shards, []string{refLRU, refARC, refOPT}, prog, "replaying "+filepath.Base(cfg.trace))
+	return simulate(keys, tr, capacities, cfg.policies, cfg.shards, []string{refLRU, refARC, refOPT}, prog, "replaying "+filepath.Base(traceName(cfg.trace)))
+}
+
+// stdinName is the -trace that reads standard input; stdin is what it
+// reads (a variable so that tests can feed it).
+const stdinName = "-"
+
+var stdin io.Reader = os.Stdin
+
+// traceName is how the outputs name the trace at path.
+func traceName(path string) string {
+	if path == stdinName {
+		return "standard input"
+	}
+	return path
+}
+
+// readKeys reads every key of the trace at path, or of standard input if
+// path is stdinName.
+func readKeys(path string, f trace.Format) ([]uint64, error) {
+	if path != stdinName {
+		return trace.ReadKeys(path, f)
+	}
+	r, err := trace.NewReader(stdin, "standard input", f)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return r.AppendKeys(nil)
 }
 
 // writeResults writes the chart, if asked for, then the results to stdout
@@ -166,11 +198,11 @@ func writeResults(cfg simConfig, t *hitTable, stdout io.Writer) error {
 	}
 	switch cfg.out {
 	case outCSV:
-		return writeCSV(stdout, cfg.trace, t)
+		return writeCSV(stdout, traceName(cfg.trace), t)
 	case outJSON:
-		return writeJSON(stdout, cfg.trace, string(cfg.format), t)
+		return writeJSON(stdout, traceName(cfg.trace), string(cfg.format), t)
 	}
-	fmt.Fprintf(stdout, "Trace %s (%s): %s requests, %s distinct keys\n", cfg.trace, cfg.format, commas(int64(t.Requests)), commas(int64(t.Distinct)))
+	fmt.Fprintf(stdout, "Trace %s (%s): %s requests, %s distinct keys\n", traceName(cfg.trace), cfg.format, commas(int64(t.Requests)), commas(int64(t.Distinct)))
 	fmt.Fprintf(stdout, "Hit ratio of hotpath's cache (cache.New, shards: %s; Load, then Store on a miss;\ncold misses count) beside exact LRU, ARC and OPT from internal/sim:\n", shardsLabel(cfg.shards))
 	return writeTable(stdout, t, true)
 }
@@ -190,7 +222,7 @@ func writeChartFile(path string, t *hitTable, title, subtitle string) error {
 
 // chartTitles are the chart's title and subtitle for a replay of cfg.trace.
 func chartTitles(cfg simConfig, t *hitTable) (title, subtitle string) {
-	title = "Hit ratio on " + strings.TrimSuffix(filepath.Base(cfg.trace), ".gz")
+	title = "Hit ratio on " + strings.TrimSuffix(filepath.Base(traceName(cfg.trace)), ".gz")
 	subtitle = fmt.Sprintf("%s requests, %s distinct keys · hotpath cache (shards: %s), Load then Store on a miss",
 		commas(int64(t.Requests)), commas(int64(t.Distinct)), shardsLabel(cfg.shards))
 	return title, subtitle

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -384,4 +385,22 @@ func FuzzParseCapacities(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSim_DashReadsStandardInputInTheFormatGiven(t *testing.T) {
+	defer func(r io.Reader) { stdin = r }(stdin)
+	stdin = strings.NewReader("GET /a\nGET /b\nGET /a\nGET /c\nGET /a\n")
+	got := simCSV(t, "-trace", "-", "-format", "lines", "-capacity", "1,2")
+	if got[refOPT][1] != 0 || got[refOPT][2] != 2 || got[refLRU][2] != 2 { // OPT always admits the missed key
+		t.Errorf("stdin replay: %v", got)
+	}
+	stdin = strings.NewReader("1\n2\nx\n")
+	code, _, errOut := runCmd("sim", "-trace", "-", "-format", "lirs")
+	if code != 1 || !strings.Contains(errOut, "standard input:3:") {
+		t.Errorf("malformed stdin: exit status %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCmd("sim", "-trace", "-")
+	if code != 2 || !strings.Contains(errOut, "-format is required") {
+		t.Errorf("stdin without -format: exit status %d, stderr %q", code, errOut)
+	}
 }
