@@ -24,7 +24,9 @@ import (
 //     a slow listener slows only the goroutine delivering.
 //   - Entries removed by expiry are reported when they are reclaimed
 //     (by a write to their shard, [Cache.Len], or the background reclaimer
-//     about once a second), not the instant they expire.
+//     about once a second), not the instant they expire. When the
+//     background reclaimer delivers, the listener runs on its goroutine,
+//     where a panic ends the program as in any goroutine.
 type Cause int
 
 // The causes. Every cause but Rejected is of an entry that was in the cache.
@@ -32,7 +34,7 @@ const (
 	Evicted  Cause = Cause(engine.Evicted)  // removed to keep its shard within capacity
 	Expired  Cause = Cause(engine.Expired)  // its time to live ran out
 	Deleted  Cause = Cause(engine.Deleted)  // removed by Delete, LoadAndDelete, CompareAndDelete or Clear
-	Replaced Cause = Cause(engine.Replaced) // its value was overwritten by a write (the old value is passed)
+	Replaced Cause = Cause(engine.Replaced) // its value was overwritten by a write or a refresh (the old value is passed)
 	Rejected Cause = Cause(engine.Rejected) // a write heavier than its shard's capacity, not stored
 )
 

@@ -326,7 +326,7 @@ func (e *Engine[K, V]) hitRLocked(s *shard[K, V], n *node.Node[K, V]) (refreshDu
 	}
 	// A refresh in flight is seen here, under the read lock, so that reads
 	// of a hot key do not queue on the write lock while it runs.
-	return e.refreshAfter > 0 && now-a.born >= e.refreshAfter && s.calls[n.Key] == nil
+	return e.refreshAfter > 0 && now-a.born >= e.refreshAfter && s.calls[n.Key] == nil && !e.bg.done.Load()
 }
 
 // afterHit is the work of a hit that is done with no lock held.

@@ -66,6 +66,7 @@ func (c *call[V]) wait(ctx context.Context) error {
 type background struct {
 	ctx    context.Context // the refreshes' context, cancelled by Cancel
 	cancel context.CancelFunc
+	done   atomic.Bool // set by Cancel; read by hits, so a closed cache's hits skip the write lock
 	mu     sync.Mutex
 	closed bool           // protected by mu
 	wg     sync.WaitGroup // Add under mu while !closed
@@ -89,6 +90,7 @@ func (b *background) add() bool {
 func (e *Engine[K, V]) Cancel() {
 	e.bg.mu.Lock()
 	e.bg.closed = true
+	e.bg.done.Store(true)
 	e.bg.mu.Unlock()
 	e.bg.cancel()
 }
