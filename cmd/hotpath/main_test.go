@@ -99,6 +99,9 @@ func TestRun_HelpListsEveryCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help exit status %d", code)
 	}
+	if code, _, errOut := runCmd("-h"); code != 0 || errOut != out {
+		t.Errorf("hotpath -h = %d, and its text differs from help's:\n%s", code, errOut)
+	}
 	for _, c := range commands() {
 		if !regexp.MustCompile(`(?m)^  ` + c.name + ` `).MatchString(out) {
 			t.Errorf("help does not list %q:\n%s", c.name, out)

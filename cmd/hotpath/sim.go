@@ -44,8 +44,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		cfg                                        = simConfig{out: outTable}
-		format, capacities, policies, out, chartTo string
+		cfg                          simConfig
+		format, capacities, policies string
 	)
 	fs.StringVar(&cfg.trace, "trace", "", "the trace file to replay (required), gzip-compressed or plain; - reads\nstandard input (then -format is required)\n(example: -trace ../shared/traces/arc/OLTP.lis.gz)")
 	fs.StringVar(&format, "format", "", "the trace's format: "+formatNames()+";\n"+
@@ -54,8 +54,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&capacities, "capacity", defaultSimCapacities, "cache capacities to replay at, comma-separated: entries (1000, 10k, 1.5M) or\nshares of the trace's distinct keys (1%)\n(example: -capacity 1000,5000,10000)")
 	fs.StringVar(&policies, "policy", "wtinylfu,lru,lfu", "cache policies to replay, comma-separated: wtinylfu, lru, lfu, or all\n(example: -policy wtinylfu,lru)")
 	fs.IntVar(&cfg.shards, "shards", 0, "the cache's Options.Shards: 0 lets cache.New choose from the capacity and\nGOMAXPROCS, as in a service; 1 makes each policy exact over the whole cache\n(example: -shards 1)")
-	fs.StringVar(&out, "out", outTable, "output format: table (aligned text), csv (one record per capacity and\nseries) or json\n(example: -out csv)")
-	fs.StringVar(&chartTo, "chart", "", "also write an SVG chart of hit ratio against capacity to this file\n(example: -chart oltp.svg)")
+	fs.StringVar(&cfg.out, "out", outTable, "output format: table (aligned text), csv (one record per capacity and\nseries) or json\n(example: -out csv)")
+	fs.StringVar(&cfg.chart, "chart", "", "also write an SVG chart of hit ratio against capacity to this file\n(example: -chart oltp.svg)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: hotpath sim -trace FILE [flags]
 
@@ -87,12 +87,11 @@ Flags:
 	switch {
 	case cfg.trace == "":
 		return usageError(stderr, name, "-trace FILE is required")
-	case !slices.Contains(outFormats, out):
-		return usageError(stderr, name, "-out must be one of %s, got %q", strings.Join(outFormats, ", "), out)
+	case !slices.Contains(outFormats, cfg.out):
+		return usageError(stderr, name, "-out must be one of %s, got %q", strings.Join(outFormats, ", "), cfg.out)
 	case cfg.shards < 0 || cfg.shards&(cfg.shards-1) != 0:
 		return usageError(stderr, name, "-shards must be 0 or a power of two, got %d", cfg.shards)
 	}
-	cfg.out, cfg.chart = out, chartTo
 	if cfg.format, err = trace.ParseFormat(format); err != nil {
 		return usageError(stderr, name, "-format: %v", err)
 	}
