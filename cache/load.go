@@ -37,7 +37,11 @@ var ErrLoaderPanicked = engine.ErrLoaderPanicked
 // A hit costs what [Cache.Load] costs, and allocates nothing.
 func (c *Cache[K, V]) LoadOrCompute(ctx context.Context, key K,
 	compute func(ctx context.Context, key K) (V, error)) (V, error) {
-	return c.eng.LoadOrCompute(ctx, key, compute)
+	if v, ok := c.eng.Load(key); ok {
+		return v, nil
+	}
+	// Outlined slow path so the hit inlines.
+	return c.eng.ComputeMissing(ctx, key, compute)
 }
 
 // LoadOrComputeAll returns the values for keys, computing those the cache

@@ -108,6 +108,13 @@ func (e *Engine[K, V]) LoadOrCompute(ctx context.Context, key K,
 	if v, ok := e.Load(key); ok {
 		return v, nil
 	}
+	return e.ComputeMissing(ctx, key, compute)
+}
+
+// ComputeMissing is LoadOrCompute after a Load that missed (and counted the
+// miss), for callers that inline the hit.
+func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
+	compute func(ctx context.Context, key K) (V, error)) (V, error) {
 	var zero V
 	for {
 		if err := ctx.Err(); err != nil {
