@@ -105,7 +105,23 @@ func (p *Fixed[T]) Acquire(ctx context.Context) (*T, error) {
 // If reset panics, the panic propagates and v stays out, still owned by
 // the caller.
 func (p *Fixed[T]) Put(v *T) {
-	i := p.index(v)
+	// The address check is written out here, not called, so that Put
+	// makes no call on its common path.
+	addr := uintptr(unsafe.Pointer(v))
+	off := addr - p.base
+	if off >= p.total {
+		panicForeignPointer(addr)
+	}
+	var u uintptr
+	if p.shift >= 0 {
+		u = off >> p.shift
+	} else {
+		u = off / p.size
+	}
+	if off != u*p.size {
+		panicInterior(int(off-u*p.size), int(u))
+	}
+	i := int(u)
 	if p.dbg != nil {
 		p.debugPut(i, v)
 		return
@@ -134,23 +150,6 @@ func (p *Fixed[T]) Stats() Stats { return p.fl.stats() }
 // handed each out when the pool is in debug mode.
 func (p *Fixed[T]) Leaks() []Leak { return leaks(&p.fl, p.dbg) }
 
-func (p *Fixed[T]) index(v *T) int {
-	addr := uintptr(unsafe.Pointer(v))
-	off := addr - p.base
-	if off >= p.total {
-		panicForeignPointer(addr)
-	}
-	var i uintptr
-	if p.shift >= 0 {
-		i = off >> p.shift
-	} else {
-		i = off / p.size
-	}
-	if off != i*p.size {
-		panicInterior(int(off-i*p.size), int(i))
-	}
-	return int(i)
-}
 
 //go:noinline
 func panicForeignPointer(addr uintptr) {
