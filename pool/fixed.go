@@ -150,7 +150,6 @@ func (p *Fixed[T]) Stats() Stats { return p.fl.stats() }
 // handed each out when the pool is in debug mode.
 func (p *Fixed[T]) Leaks() []Leak { return leaks(&p.fl, p.dbg) }
 
-
 //go:noinline
 func panicForeignPointer(addr uintptr) {
 	if addr == 0 {
