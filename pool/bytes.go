@@ -169,7 +169,7 @@ func NewBytesWithOptions(opts BytesOptions) (*Bytes, error) {
 	return p, nil
 }
 
-// MinSize and MaxSize return the smallest and largest size classes.
+// MinSize returns the smallest size class; smaller Gets are served from it.
 func (p *Bytes) MinSize() int { return p.min }
 
 // MaxSize returns the largest size class; larger Gets are not pooled.
