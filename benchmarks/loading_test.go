@@ -14,6 +14,11 @@ import (
 	"github.com/hotpath/hotpath/cache"
 )
 
+// hitKeys is how many requests of zipfKeys the hits workload prefills and
+// then repeats: a power of two, for masking, and fewer distinct keys than
+// benchCapacity, so that every request hits.
+const hitKeys = 1 << 16
+
 // loadingCache is the loading API of each library: Get returns the cached
 // value or loads it with the loader the cache was built with.
 type loadingCache interface {
@@ -103,7 +108,7 @@ func BenchmarkLoading(b *testing.B) {
 				c := im.new(capacity, load)
 				defer c.Close()
 				if workload == "hits" {
-					for _, k := range zipfKeys[:benchCapacity/2] {
+					for _, k := range zipfKeys[:hitKeys] {
 						c.Get(ctx, k)
 					}
 				}
@@ -119,7 +124,7 @@ func BenchmarkLoading(b *testing.B) {
 						var k int
 						switch workload {
 						case "hits":
-							k = zipfKeys[i&(benchCapacity/2-1)]
+							k = zipfKeys[i&(hitKeys-1)]
 						case "zipf":
 							k = zipfKeys[i&(len(zipfKeys)-1)]
 						case "stampede":
