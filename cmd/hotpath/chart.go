@@ -203,94 +203,105 @@ func capacityLabel(v float64) string {
 	return short(v)
 }
 
+// chart is a hitTable laid out for drawing.
+type chart struct {
+	t      *hitTable
+	series []hitSeries // drawn in this order, bottom layer first
+	x, y   axis
+	yStep  float64 // between y ticks, in %
+}
+
 // writeChart draws t as an SVG line chart of hit ratio (%) against
 // capacity: one line per series, with axes, ticks, grid, a legend ordered
 // as the lines end (highest first) and a tooltip on every point.
 func writeChart(w io.Writer, t *hitTable, title, subtitle string) error {
-	bw := bufio.NewWriter(w)
-	series := chartSeries(t)
-	x := capacityAxis(t.Capacities)
+	c := chart{t: t, series: chartSeries(t), x: capacityAxis(t.Capacities)}
 	top := 0.0
-	for _, s := range series {
+	for _, s := range c.series {
 		for _, h := range s.Hits {
 			top = math.Max(top, 100*t.ratio(h))
 		}
 	}
 	yTop := math.Min(100, math.Max(10, math.Ceil((top+2)/10)*10))
-	y := axis{lo: 0, hi: yTop, p0: plotBottom, p1: plotTop}
-	yStep := niceStep(yTop / 10)
+	c.y = axis{lo: 0, hi: yTop, p0: plotBottom, p1: plotTop}
+	c.yStep = niceStep(yTop / 10)
 
+	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="%s">`+"\n",
 		chartWidth, chartHeight, chartWidth, chartHeight, esc(chartFont))
 	fmt.Fprintf(bw, "<title>%s</title>\n", esc(title))
 	fmt.Fprintf(bw, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartWidth, chartHeight)
 	fmt.Fprintf(bw, `<text x="%d" y="34" font-size="21" font-weight="600" fill="#111111">%s</text>`+"\n", plotLeft, esc(title))
 	fmt.Fprintf(bw, `<text x="%d" y="57" font-size="13" fill="#555555">%s</text>`+"\n", plotLeft, esc(subtitle))
+	c.writeAxes(bw)
+	c.writeLines(bw)
+	c.writeLegend(bw)
+	fmt.Fprint(bw, "</svg>\n")
+	return bw.Flush()
+}
 
-	// Grid and tick labels.
-	fmt.Fprint(bw, `<g class="grid" stroke="#e6e6e6" stroke-width="1">`+"\n")
-	for v := 0.0; v <= yTop+1e-9; v += yStep {
-		fmt.Fprintf(bw, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`+"\n", plotLeft, plotRight, y.pos(v), y.pos(v))
+// writeAxes draws the grid, the axes, their ticks and their titles.
+func (c *chart) writeAxes(w io.Writer) {
+	xTicks := capacityTicks(c.x, c.t.Capacities)
+	fmt.Fprint(w, `<g class="grid" stroke="#e6e6e6" stroke-width="1">`+"\n")
+	for v := 0.0; v <= c.y.hi+1e-9; v += c.yStep {
+		fmt.Fprintf(w, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`+"\n", plotLeft, plotRight, c.y.pos(v), c.y.pos(v))
 	}
-	xTicks := capacityTicks(x, t.Capacities)
 	for _, v := range xTicks {
-		fmt.Fprintf(bw, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d"/>`+"\n", x.pos(v), x.pos(v), plotTop, plotBottom)
+		fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d"/>`+"\n", c.x.pos(v), c.x.pos(v), plotTop, plotBottom)
 	}
-	fmt.Fprint(bw, "</g>\n")
-	fmt.Fprint(bw, `<g class="y-ticks" font-size="12" fill="#444444" text-anchor="end">`+"\n")
-	for v := 0.0; v <= yTop+1e-9; v += yStep {
-		fmt.Fprintf(bw, `<text x="%d" y="%.1f">%s %%</text>`+"\n", plotLeft-8, y.pos(v)+4, strconv.FormatFloat(v, 'f', -1, 64))
+	fmt.Fprint(w, "</g>\n")
+	fmt.Fprint(w, `<g class="y-ticks" font-size="12" fill="#444444" text-anchor="end">`+"\n")
+	for v := 0.0; v <= c.y.hi+1e-9; v += c.yStep {
+		fmt.Fprintf(w, `<text x="%d" y="%.1f">%s %%</text>`+"\n", plotLeft-8, c.y.pos(v)+4, strconv.FormatFloat(v, 'f', -1, 64))
 	}
-	fmt.Fprint(bw, "</g>\n")
-	fmt.Fprint(bw, `<g class="x-ticks" font-size="12" fill="#444444" text-anchor="middle">`+"\n")
+	fmt.Fprint(w, "</g>\n")
+	fmt.Fprint(w, `<g class="x-ticks" font-size="12" fill="#444444" text-anchor="middle">`+"\n")
 	for _, v := range xTicks {
-		fmt.Fprintf(bw, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333333"/>`+"\n", x.pos(v), x.pos(v), plotBottom, plotBottom+5)
-		fmt.Fprintf(bw, `<text x="%.1f" y="%d">%s</text>`+"\n", x.pos(v), plotBottom+20, capacityLabel(v))
+		fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#333333"/>`+"\n", c.x.pos(v), c.x.pos(v), plotBottom, plotBottom+5)
+		fmt.Fprintf(w, `<text x="%.1f" y="%d">%s</text>`+"\n", c.x.pos(v), plotBottom+20, capacityLabel(v))
 	}
-	fmt.Fprint(bw, "</g>\n")
+	fmt.Fprint(w, "</g>\n")
 
-	// Axes and their titles.
-	fmt.Fprintf(bw, `<path d="M%d %d V%d H%d" fill="none" stroke="#333333" stroke-width="1.2"/>`+"\n", plotLeft, plotTop, plotBottom, plotRight)
+	fmt.Fprintf(w, `<path d="M%d %d V%d H%d" fill="none" stroke="#333333" stroke-width="1.2"/>`+"\n", plotLeft, plotTop, plotBottom, plotRight)
 	xTitle := "cache capacity (entries)"
-	if x.log {
+	if c.x.log {
 		xTitle = "cache capacity (entries, log scale)"
 	}
-	fmt.Fprintf(bw, `<text x="%d" y="%d" font-size="13" fill="#333333" text-anchor="middle">%s</text>`+"\n", (plotLeft+plotRight)/2, plotBottom+46, xTitle)
-	fmt.Fprintf(bw, `<text transform="translate(20 %d) rotate(-90)" font-size="13" fill="#333333" text-anchor="middle">hit ratio (cold misses count)</text>`+"\n", (plotTop+plotBottom)/2)
+	fmt.Fprintf(w, `<text x="%d" y="%d" font-size="13" fill="#333333" text-anchor="middle">%s</text>`+"\n", (plotLeft+plotRight)/2, plotBottom+46, xTitle)
+	fmt.Fprintf(w, `<text transform="translate(20 %d) rotate(-90)" font-size="13" fill="#333333" text-anchor="middle">hit ratio (cold misses count)</text>`+"\n", (plotTop+plotBottom)/2)
+}
 
-	// The series, bottom layer first.
-	for _, s := range series {
+// writeLines draws each series as a line with a point, and a tooltip, at
+// every capacity.
+func (c *chart) writeLines(w io.Writer) {
+	for _, s := range c.series {
 		st := styleOf(s)
-		fmt.Fprintf(bw, `<g class="series" data-series="%s">`+"\n", esc(s.Name))
+		fmt.Fprintf(w, `<g class="series" data-series="%s">`+"\n", esc(s.Name))
 		var pts []string
-		for i, c := range t.Capacities {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x.pos(float64(c)), y.pos(100*t.ratio(s.Hits[i]))))
+		for i, capacity := range c.t.Capacities {
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", c.x.pos(float64(capacity)), c.y.pos(100*c.t.ratio(s.Hits[i]))))
 		}
-		dash := ""
-		if st.dash != "" {
-			dash = fmt.Sprintf(` stroke-dasharray="%s"`, st.dash)
-		}
-		fmt.Fprintf(bw, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%g" stroke-linejoin="round" stroke-linecap="round"%s/>`+"\n",
-			strings.Join(pts, " "), st.color, st.width, dash)
-		r := 3.0
+		fmt.Fprintf(w, `<polyline points="%s" fill="none" stroke="%s" stroke-width="%g" stroke-linejoin="round" stroke-linecap="round"%s/>`+"\n",
+			strings.Join(pts, " "), st.color, st.width, dashAttr(st))
+		r, fill := 3.0, "#ffffff"
 		if st.marker {
-			r = 4.2
+			r, fill = 4.2, st.color
 		}
-		for i, c := range t.Capacities {
-			fill := st.color
-			if !st.marker {
-				fill = "#ffffff"
-			}
-			fmt.Fprintf(bw, `<circle cx="%.1f" cy="%.1f" r="%g" fill="%s" stroke="%s" stroke-width="1.5"><title>%s at %s entries: %.2f %% (%s hits)</title></circle>`+"\n",
-				x.pos(float64(c)), y.pos(100*t.ratio(s.Hits[i])), r, fill, st.color,
-				esc(st.label), commas(int64(c)), 100*t.ratio(s.Hits[i]), commas(s.Hits[i]))
+		for i, capacity := range c.t.Capacities {
+			fmt.Fprintf(w, `<circle cx="%.1f" cy="%.1f" r="%g" fill="%s" stroke="%s" stroke-width="1.5"><title>%s at %s entries: %.2f %% (%s hits)</title></circle>`+"\n",
+				c.x.pos(float64(capacity)), c.y.pos(100*c.t.ratio(s.Hits[i])), r, fill, st.color,
+				esc(st.label), commas(int64(capacity)), 100*c.t.ratio(s.Hits[i]), commas(s.Hits[i]))
 		}
-		fmt.Fprint(bw, "</g>\n")
+		fmt.Fprint(w, "</g>\n")
 	}
+}
 
-	// The legend, in the order the lines end, highest first.
-	legend := slices.Clone(series)
-	last := len(t.Capacities) - 1
+// writeLegend lists the series in the order their lines end, highest
+// first; a series whose line lies wholly under another's says so.
+func (c *chart) writeLegend(w io.Writer) {
+	last := len(c.t.Capacities) - 1
+	legend := slices.Clone(c.series)
 	slices.SortStableFunc(legend, func(a, b hitSeries) int {
 		switch {
 		case a.Hits[last] > b.Hits[last]:
@@ -300,25 +311,45 @@ func writeChart(w io.Writer, t *hitTable, title, subtitle string) error {
 		}
 		return 0
 	})
-	fmt.Fprintf(bw, `<g class="legend" font-size="13" fill="#222222">`+"\n")
-	for i, s := range legend {
+	fmt.Fprintf(w, `<g class="legend" font-size="13" fill="#222222">`+"\n")
+	ly := plotTop + 14
+	for _, s := range legend {
 		st := styleOf(s)
-		ly := plotTop + 14 + i*legendRow
-		dash := ""
-		if st.dash != "" {
-			dash = fmt.Sprintf(` stroke-dasharray="%s"`, st.dash)
-		}
-		fmt.Fprintf(bw, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="%g" stroke-linecap="round"%s/>`+"\n",
-			legendLeft, legendLeft+30, ly, ly, st.color, st.width, dash)
+		fmt.Fprintf(w, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="%g" stroke-linecap="round"%s/>`+"\n",
+			legendLeft, legendLeft+30, ly, ly, st.color, st.width, dashAttr(st))
 		if st.marker {
-			fmt.Fprintf(bw, `<circle cx="%d" cy="%d" r="4.2" fill="%s"/>`+"\n", legendLeft+15, ly, st.color)
+			fmt.Fprintf(w, `<circle cx="%d" cy="%d" r="4.2" fill="%s"/>`+"\n", legendLeft+15, ly, st.color)
 		}
-		fmt.Fprintf(bw, `<text x="%d" y="%d">%s</text>`+"\n", legendLeft+40, ly+4, esc(st.label))
+		fmt.Fprintf(w, `<text x="%d" y="%d">%s</text>`+"\n", legendLeft+40, ly+4, esc(st.label))
+		if over := c.coveredBy(s); over != "" {
+			ly += 15
+			fmt.Fprintf(w, `<text x="%d" y="%d" font-size="11" fill="#777777">hidden under %s</text>`+"\n", legendLeft+40, ly+4, esc(over))
+		}
+		ly += legendRow
 	}
-	fmt.Fprintf(bw, `<text x="%d" y="%d" font-size="11" fill="#777777">ordered by hit ratio at %s</text>`+"\n",
-		legendLeft, plotTop+14+len(legend)*legendRow, commas(int64(t.Capacities[last])))
-	fmt.Fprint(bw, "</g>\n</svg>\n")
-	return bw.Flush()
+	fmt.Fprintf(w, `<text x="%d" y="%d" font-size="11" fill="#777777">ordered by hit ratio at %s</text>`+"\n",
+		legendLeft, ly, commas(int64(c.t.Capacities[last])))
+	fmt.Fprint(w, "</g>\n")
+}
+
+// coveredBy returns the legend label of the topmost series drawn over s
+// with the same hits at every capacity, or "" if s shows.
+func (c *chart) coveredBy(s hitSeries) string {
+	i := slices.IndexFunc(c.series, func(o hitSeries) bool { return o.Name == s.Name && o.Kind == s.Kind })
+	for j := len(c.series) - 1; j > i; j-- {
+		if slices.Equal(c.series[j].Hits, s.Hits) {
+			return styleOf(c.series[j]).label
+		}
+	}
+	return ""
+}
+
+// dashAttr is the stroke-dasharray attribute of a dashed style, or "".
+func dashAttr(st seriesStyle) string {
+	if st.dash == "" {
+		return ""
+	}
+	return fmt.Sprintf(` stroke-dasharray="%s"`, st.dash)
 }
 
 // esc escapes s for XML text and attribute values.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,5 +213,29 @@ func TestNiceStepAndCapacityLabel(t *testing.T) {
 		if got := capacityLabel(v); got != want {
 			t.Errorf("capacityLabel(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+func TestChart_LegendSaysWhichLineHidesAnother(t *testing.T) {
+	tab := &hitTable{Requests: 100, Distinct: 50, Capacities: []int{10, 20}, Series: []hitSeries{
+		{Name: "WTinyLFU", Kind: kindCache, Hits: []int64{30, 60}},
+		{Name: "LRU", Kind: kindCache, Hits: []int64{0, 40}},
+		{Name: "LFU", Kind: kindCache, Hits: []int64{0, 40}},
+		{Name: refARC, Kind: kindReference, Hits: []int64{0, 41}},
+		{Name: refOPT, Kind: kindCeiling, Hits: []int64{30, 60}},
+	}}
+	var b bytes.Buffer
+	if err := writeChart(&b, tab, "t", "s"); err != nil {
+		t.Fatal(err)
+	}
+	parseSVG(t, b.Bytes())
+	notes := regexp.MustCompile(`hidden under ([^<]+)<`).FindAllStringSubmatch(b.String(), -1)
+	var got []string
+	for _, n := range notes {
+		got = append(got, n[1])
+	}
+	// Legend order: OPT and W-TinyLFU (60), ARC (41), LRU and LFU (40).
+	if want := []string{"W-TinyLFU", "LFU"}; !slices.Equal(got, want) {
+		t.Errorf("hidden-under notes %q, want %q (OPT under W-TinyLFU, LRU under LFU)", got, want)
 	}
 }
