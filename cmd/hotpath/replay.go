@@ -49,8 +49,11 @@ func (t *hitTable) ratio(hits int64) float64 {
 }
 
 // simulate replays keys through a cache of each policy (cache.New with
-// shards, Load then Store on a miss, one goroutine per replay, so each replay
-// is deterministic) and through the named references at every capacity.
+// shards, Load then Store on a miss, one goroutine per replay, so that the
+// policy is applied synchronously) and through the named references at
+// every capacity. LRU and LFU with one shard are exact and repeatable; the
+// cache seeds its key hash afresh for each instance, so the shard a key
+// lands in, and W-TinyLFU's frequency sketch, vary a little from run to run.
 // Independent replays run on GOMAXPROCS goroutines; prog shows them as a
 // stage called label. The capacities and shards must be valid for
 // cache.New; its error is returned otherwise.

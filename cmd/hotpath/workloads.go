@@ -13,9 +13,10 @@ const (
 	// set is an earlier one's.
 	shiftPhases = 4
 	// scanFraction is a scan's length as a fraction of the key space, and
-	// zipfPerScan how many Zipf requests come between two scans: a quarter
-	// of the requests are one-time keys, long enough to flush an LRU cache
-	// of the report's middle capacity.
+	// zipfPerScan how many scan lengths of Zipf requests come between two
+	// scans: a quarter of the requests are one-time keys, in scans as long
+	// as the report's third capacity, so each one flushes an LRU cache of
+	// that size.
 	scanFraction = 0.05
 	zipfPerScan  = 3
 	// loopFraction is the loop workload's length as a fraction of the key
