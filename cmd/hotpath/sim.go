@@ -66,7 +66,9 @@ policy at each capacity. Beside the cache it replays exact LRU, ARC and OPT
 internal/sim. Hit ratios count cold misses; every entry has size 1 (the
 sizes of an oracleGeneral trace are ignored). Gzip input is detected from
 its content; a malformed trace stops the replay with the file, the line or
-byte offset, and what was wrong.
+byte offset, and what was wrong. LRU and LFU with -shards 1 are exact and
+repeatable; the cache seeds its key hash per instance, so W-TinyLFU's
+figures, and any with several shards, vary a little from run to run.
 
 Examples:
   hotpath sim -trace OLTP.lis.gz -capacity 1000,5000,10000
