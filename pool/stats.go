@@ -14,7 +14,7 @@ type Stats struct {
 	// call. It is exact for pools of up to 32 blocks and whenever the
 	// pool ran dry, and otherwise a lower bound of the true peak.
 	HighWater int
-	Gets      uint64        // blocks handed out by Get, TryAcquire and Acquire
+	Gets      uint64        // blocks handed out by Get and Acquire
 	Puts      uint64        // blocks returned
 	EmptyGets uint64        // Get calls that found every block out
 	Waits     uint64        // Acquire calls that had to park
