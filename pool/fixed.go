@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/bits"
+	"reflect"
 	"unsafe"
 )
 
@@ -34,6 +35,9 @@ type Fixed[T any] struct {
 	reset func(*T)
 	dbg   *tracker
 	seed  maphash.Seed // debug checksums
+	// shadow, in debug mode for a T without pointers, holds each pooled
+	// value's bytes after reset while the value itself is poisoned.
+	shadow []byte
 }
 
 // NewFixed returns a pool of size values of T, all allocated at once.
@@ -44,8 +48,11 @@ func NewFixed[T any](size int, reset func(*T)) (*Fixed[T], error) {
 }
 
 // NewFixedWithOptions is [NewFixed] with [Options], such as debug mode.
-// In debug mode each value is checksummed after its reset, and the next
-// Get of a value written after its Put panics naming the value.
+// In debug mode a returned value of a T without pointers is filled with
+// [PoisonByte] (its reset contents are kept aside and restored by the next
+// Get), and a value of a T with pointers, which cannot be overwritten with
+// garbage, is checksummed after its reset; either way the next Get of a
+// value written after its Put panics naming the value.
 func NewFixedWithOptions[T any](size int, reset func(*T), opts Options) (*Fixed[T], error) {
 	if size <= 0 || size > MaxBlocks {
 		return nil, fmt.Errorf("pool: NewFixed: size must be between 1 and %d, got %d", MaxBlocks, size)
@@ -73,6 +80,9 @@ func NewFixedWithOptions[T any](size int, reset func(*T), opts Options) (*Fixed[
 	if opts.Debug {
 		p.dbg = newTracker(size)
 		p.seed = maphash.MakeSeed()
+		if pointerFree(reflect.TypeFor[T]()) {
+			p.shadow = make([]byte, p.total)
+		}
 		p.fl.onGet = p.debugGet
 	}
 	return p, nil
@@ -172,9 +182,18 @@ func (p *Fixed[T]) debugGet(i int) {
 	t := p.dbg
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.poisoned[i] && maphash.Bytes(p.seed, p.bytesOf(i)) != t.sums[i] {
-		panic(fmt.Sprintf("pool: Fixed value %d was written after it was Put (its checksum changed): "+
-			"use after Put; the Put was at:\n%s", i, formatStack(t.puts[i])))
+	if t.poisoned[i] {
+		b := p.bytesOf(i)
+		if p.shadow != nil {
+			if at := firstNot(b, PoisonByte); at >= 0 {
+				panic(fmt.Sprintf("pool: Fixed value %d was written after it was Put (byte %d is %#02x, poison is %#02x): "+
+					"use after Put; the Put was at:\n%s", i, at, b[at], PoisonByte, formatStack(t.puts[i])))
+			}
+			copy(b, p.shadow[uintptr(i)*p.size:])
+		} else if maphash.Bytes(p.seed, b) != t.sums[i] {
+			panic(fmt.Sprintf("pool: Fixed value %d was written after it was Put (its checksum changed): "+
+				"use after Put; the Put was at:\n%s", i, formatStack(t.puts[i])))
+		}
 	}
 	t.poisoned[i] = false
 	t.gets[i] = callers()
@@ -199,9 +218,39 @@ func (p *Fixed[T]) debugPut(i int, v *T) {
 		panic(doublePutMessage("Fixed", i, t))
 	}
 	t.puts[i] = callers()
-	t.sums[i] = maphash.Bytes(p.seed, p.bytesOf(i))
+	if b := p.bytesOf(i); p.shadow != nil {
+		copy(p.shadow[uintptr(i)*p.size:], b)
+		for k := range b {
+			b[k] = PoisonByte
+		}
+	} else {
+		t.sums[i] = maphash.Bytes(p.seed, b)
+	}
 	t.poisoned[i] = true
 	if !p.fl.put(i) {
 		panic(doublePutMessage("Fixed", i, t))
+	}
+}
+
+// pointerFree reports whether a value of type t holds no pointers, so that
+// its memory may be filled with a byte pattern without misleading the
+// garbage collector.
+func pointerFree(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return true
+	case reflect.Array:
+		return t.Len() == 0 || pointerFree(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !pointerFree(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	default:
+		return false
 	}
 }

@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -145,4 +146,61 @@ func TestFixed_DebugCatchesUseAfterPutAndReportsLeaks(t *testing.T) {
 	c.buf[3] = 1 // use after Put
 	mustPanic(t, func() { p.Get() }, "Fixed value 0 was written after it was Put", "use after Put")
 	p.Put(d)
+}
+
+func TestFixed_DebugPoisonsPointerFreeValuesAndRestoresThemOnGet(t *testing.T) {
+	p, _ := NewFixedWithOptions(1, func(c *conn) { *c = conn{owner: 7} }, Options{Debug: true})
+	c, _ := p.Get()
+	c.owner = 42
+	p.Put(c)
+	if uint64(c.owner) != poison64 || c.buf[0] != PoisonByte { // a read after Put shows the poison
+		t.Fatalf("a returned value reads %#x; want the poison", c.owner)
+	}
+	d, _ := p.Get()
+	if d != c || d.owner != 7 {
+		t.Fatalf("Get after Put = %+v; want the reset value back", d.owner)
+	}
+	p.Put(d)
+}
+
+func TestFixed_DebugChecksumsValuesWithPointers(t *testing.T) {
+	type node struct {
+		next *int
+		n    int
+	}
+	p, _ := NewFixedWithOptions(1, func(v *node) { *v = node{} }, Options{Debug: true, Stripes: 1})
+	if p.shadow != nil {
+		t.Fatal("a T with pointers must not be poisoned")
+	}
+	v, _ := p.Get()
+	p.Put(v)
+	if v.next != nil || v.n != 0 {
+		t.Fatalf("value with pointers reads %+v after Put; want its reset value", *v)
+	}
+	v.n = 3 // use after Put
+	mustPanic(t, func() { p.Get() }, "Fixed value 0 was written after it was Put (its checksum changed)")
+}
+
+func TestPointerFree(t *testing.T) {
+	type flat struct {
+		a int
+		b [3]float64
+		c struct{ d uint8 }
+	}
+	type deep struct {
+		a int
+		s string
+	}
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{int(0), true}, {flat{}, true}, {[0]*int{}, true}, {[2]int{}, true},
+		{deep{}, false}, {"", false}, {[]int(nil), false}, {(*int)(nil), false},
+		{map[int]int(nil), false}, {[1]*int{}, false},
+	} {
+		if got := pointerFree(reflect.TypeOf(tc.v)); got != tc.want {
+			t.Errorf("pointerFree(%T) = %v; want %v", tc.v, got, tc.want)
+		}
+	}
 }
