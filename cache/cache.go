@@ -77,7 +77,7 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 	}
 	shards := opts.Shards
 	if shards == 0 {
-		shards = engine.DefaultShards(opts.Capacity)
+		shards = engine.DefaultShards(opts.Capacity, opts.Policy.minShardCapacity())
 	}
 	c := &Cache[K, V]{
 		equal: equalFunc[V](),

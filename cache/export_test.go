@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 
 	"github.com/cespare/xxhash/v2"
+
+	"github.com/hotpath/hotpath/cache/internal/engine"
 )
 
 // OrderedForTest calls f for the entries of each shard in eviction-policy
@@ -28,4 +30,9 @@ func WrapSnapshotForTest(payload []byte) []byte {
 	buf = binary.BigEndian.AppendUint64(buf, uint64(len(payload)))
 	buf = append(buf, payload...)
 	return binary.BigEndian.AppendUint64(buf, xxhash.Sum64(buf))
+}
+
+// DefaultShardsForTest is the shard count New chooses for a capacity.
+func DefaultShardsForTest(capacity int, p Policy) int {
+	return engine.DefaultShards(capacity, p.minShardCapacity())
 }

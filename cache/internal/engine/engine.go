@@ -180,13 +180,14 @@ type shard[K comparable, V any] struct {
 
 // DefaultShards is the shard count for a capacity: four per GOMAXPROCS,
 // rounded up to a power of two, but never so many that a shard holds fewer
-// than MinShardCapacity entries.
-func DefaultShards(capacity int) int {
+// than minShard entries (MinShardCapacity for LRU; frequency policies need
+// more, see cache.Policy).
+func DefaultShards(capacity, minShard int) int {
 	n := 1
 	for n < 4*runtime.GOMAXPROCS(0) {
 		n <<= 1
 	}
-	for n > 1 && capacity/n < MinShardCapacity {
+	for n > 1 && capacity/n < minShard {
 		n >>= 1
 	}
 	return n

@@ -14,7 +14,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestDefaultShards_KeepsShardsLargeEnough(t *testing.T) {
 	procs := runtime.GOMAXPROCS(0)
 	for _, capacity := range []int{1, 100, MinShardCapacity, 2*MinShardCapacity - 1, 10_000, 100_000, 10_000_000} {
-		n := DefaultShards(capacity)
+		n := DefaultShards(capacity, MinShardCapacity)
 		if n < 1 || n&(n-1) != 0 {
 			t.Errorf("DefaultShards(%d) = %d, not a power of two", capacity, n)
 		}
@@ -25,7 +25,7 @@ func TestDefaultShards_KeepsShardsLargeEnough(t *testing.T) {
 			t.Errorf("DefaultShards(%d) = %d, more than the next power of two of 4×GOMAXPROCS (%d)", capacity, n, 4*procs)
 		}
 	}
-	if n := DefaultShards(10_000_000); n < 4*procs {
+	if n := DefaultShards(10_000_000, MinShardCapacity); n < 4*procs {
 		t.Errorf("DefaultShards(10M) = %d, want at least 4×GOMAXPROCS = %d", n, 4*procs)
 	}
 }

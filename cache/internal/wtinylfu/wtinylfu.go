@@ -34,6 +34,9 @@ const (
 	initialWindowPercent = 1
 	// protectedPercent is the protected list's share of the main area.
 	protectedPercent = 80
+	// boostStepPercent is how much of the capacity one verdict of the shadow
+	// LRU adds to the window.
+	boostStepPercent = 25
 	// admitHashDoSThreshold: a candidate at least this frequent that loses
 	// to the victim is still admitted once in 128 times, so an attacker who
 	// keeps the victim hot cannot lock warm entries out (Caffeine's guard).
@@ -60,6 +63,8 @@ type Policy[K comparable, V any] struct {
 
 	rng uint64 // xorshift state for the hash-flooding guard
 	climber
+	shadow *shadow
+	boost  int64 // the part of windowMax the shadow's verdicts added
 }
 
 // New returns a policy for a shard of the given capacity, hashing keys with
@@ -75,6 +80,7 @@ func New[K comparable, V any](capacity int, hash func(K) uint64) *Policy[K, V] {
 	p.probation.Init()
 	p.protected.Init()
 	p.climber.init(p.capacity)
+	p.shadow = newShadow(p.capacity)
 	p.setWindowMax(max(1, p.capacity*initialWindowPercent/100))
 	return p
 }
@@ -82,7 +88,9 @@ func New[K comparable, V any](capacity int, hash func(K) uint64) *Policy[K, V] {
 // Add places a new entry in the window, moving the window's overflow to
 // probation as candidates.
 func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
-	p.sketch.Increment(p.hash(n.Key))
+	h := p.hash(n.Key)
+	p.sketch.Increment(h)
+	p.observe(h, false)
 	n.Queue = inWindow
 	p.window.PushBack(n)
 	p.windowWeight += int64(n.Weight)
@@ -95,14 +103,16 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 
 // Access records a hit.
 func (p *Policy[K, V]) Access(n *node.Node[K, V]) {
-	p.touch(n)
+	h := p.hash(n.Key)
+	p.observe(h, true)
+	p.touch(n, h)
 	if p.climber.record(true) {
 		p.adapt()
 	}
 }
 
 // Update records a write to a live entry whose weight is unchanged.
-func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.touch(n) }
+func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.touch(n, p.hash(n.Key)) }
 
 // Remove forgets an entry.
 func (p *Policy[K, V]) Remove(n *node.Node[K, V]) {
@@ -159,6 +169,8 @@ func (p *Policy[K, V]) Clear() {
 	p.windowWeight, p.protectedWeight = 0, 0
 	p.candidate = nil
 	p.sketch.Clear()
+	p.shadow.clear()
+	p.boost = 0
 	p.climber.init(p.capacity)
 	p.setWindowMax(max(1, p.capacity*initialWindowPercent/100))
 }
@@ -167,9 +179,10 @@ func (p *Policy[K, V]) Clear() {
 // simulator's report).
 func (p *Policy[K, V]) WindowMax() int64 { return p.windowMax }
 
-// touch records a use: the sketch counts it and the entry moves up.
-func (p *Policy[K, V]) touch(n *node.Node[K, V]) {
-	p.sketch.Increment(p.hash(n.Key))
+// touch records a use of n, whose key hashes to h: the sketch counts it and
+// the entry moves up.
+func (p *Policy[K, V]) touch(n *node.Node[K, V], h uint64) {
+	p.sketch.Increment(h)
 	switch n.Queue {
 	case inWindow:
 		p.window.MoveToBack(n)
@@ -245,6 +258,27 @@ func (p *Policy[K, V]) next(n *node.Node[K, V]) *node.Node[K, V] {
 		return p.probation.Next(n)
 	}
 	return p.protected.Next(n)
+}
+
+// observe feeds a lookup to the shadow LRU and acts on its verdict: a boost
+// of the window while LRU does significantly better on the same requests,
+// halved whenever it does significantly worse.
+func (p *Policy[K, V]) observe(h uint64, hit bool) {
+	p.shadow.observe(h, hit)
+	v, ok := p.shadow.verdict()
+	if !ok || v == 0 {
+		return
+	}
+	base := p.windowMax - p.boost
+	if v > 0 {
+		p.boost += p.capacity * boostStepPercent / 100
+	} else {
+		p.boost /= 2
+	}
+	p.setWindowMax(base + p.boost)
+	p.boost = p.windowMax - base
+	p.evictFromWindow()
+	p.demoteProtected()
 }
 
 // adapt moves the window's size by the climber's step.

@@ -1,0 +1,146 @@
+package wtinylfu
+
+import (
+	"math"
+	"math/bits"
+)
+
+const (
+	// shadowTarget is the number of entries a shadow LRU aims for: enough
+	// for a spatially sampled LRU to track the full one closely (SHARDS,
+	// Waldspurger et al., FAST '15), small enough to cost little beside a
+	// large shard. Shards up to this size are shadowed exactly.
+	shadowTarget = 1024
+	// shadowMinDisagreements is how many sampled requests must have been
+	// hits for exactly one of LRU and the policy before the two are
+	// compared.
+	shadowMinDisagreements = 64
+	// shadowSigmas is how many standard deviations LRU's lead must reach
+	// for a verdict.
+	shadowSigmas = 2
+)
+
+// shadow is an exact LRU over a spatial sample of the keys, sized in
+// proportion, that tells on the very requests the policy served whether
+// plain LRU would have hit more often. Because both answer the same requests
+// the comparison is paired: the swings of a workload's phases, which drown
+// the hill climber's before-and-after hit rates, cancel out.
+type shadow struct {
+	mask     uint64 // a key is sampled when its rotated hash & mask == 0
+	capacity int32
+	index    map[uint64]int32 // sampled key hash → slot
+	keys     []uint64         // slot → key hash
+	prev     []int32          // towards the most recent; -1 at the head
+	next     []int32          // towards the least recent; -1 at the tail
+	head     int32            // most recently used slot; -1 when empty
+	tail     int32            // least recently used slot
+
+	lruOnly  int // sampled requests LRU hit and the policy missed
+	realOnly int // sampled requests the policy hit and LRU missed
+}
+
+func newShadow(capacity int64) *shadow {
+	rate := int64(1)
+	for rate*shadowTarget < capacity {
+		rate <<= 1
+	}
+	c := int32(max(1, capacity/rate))
+	return &shadow{
+		mask:     uint64(rate - 1),
+		capacity: c,
+		index:    make(map[uint64]int32, c),
+		head:     -1,
+		tail:     -1,
+	}
+}
+
+// observe records a request for the key with hash h that the policy served
+// as a hit or a miss, if the key is in the sample.
+func (s *shadow) observe(h uint64, hit bool) {
+	// Rotated so the sample is independent of the bits that choose the
+	// shard and the sketch block.
+	if bits.RotateLeft64(h, 23)&s.mask != 0 {
+		return
+	}
+	slot, lruHit := s.index[h]
+	switch {
+	case lruHit && !hit:
+		s.lruOnly++
+	case hit && !lruHit:
+		s.realOnly++
+	}
+	if lruHit {
+		if s.head != slot {
+			s.unlink(slot)
+			s.pushFront(slot)
+		}
+		return
+	}
+	if int32(len(s.keys)) < s.capacity {
+		slot = int32(len(s.keys))
+		s.keys = append(s.keys, h)
+		s.prev = append(s.prev, -1)
+		s.next = append(s.next, -1)
+	} else {
+		slot = s.tail
+		delete(s.index, s.keys[slot])
+		s.unlink(slot)
+		s.keys[slot] = h
+	}
+	s.index[h] = slot
+	s.pushFront(slot)
+}
+
+// verdict compares LRU with the policy on the sampled requests since the
+// last verdict. It returns +1 when LRU did significantly better, -1 when
+// significantly worse, and 0 otherwise; decided is false while too few
+// requests tell the two apart. It is a sign test: with a and b the requests
+// only LRU or only the policy hit, a − b against √(a+b).
+func (s *shadow) verdict() (v int, decided bool) {
+	a, b := s.lruOnly, s.realOnly
+	if a+b < shadowMinDisagreements {
+		return 0, false
+	}
+	s.lruOnly, s.realOnly = 0, 0
+	sd := math.Sqrt(float64(a + b))
+	switch {
+	case float64(a-b) > shadowSigmas*sd:
+		return 1, true
+	case float64(b-a) > shadowSigmas*sd:
+		return -1, true
+	}
+	return 0, true
+}
+
+func (s *shadow) clear() {
+	clear(s.index)
+	s.keys, s.prev, s.next = s.keys[:0], s.prev[:0], s.next[:0]
+	s.head, s.tail = -1, -1
+	s.lruOnly, s.realOnly = 0, 0
+}
+
+func (s *shadow) pushFront(slot int32) {
+	s.prev[slot] = -1
+	s.next[slot] = s.head
+	if s.head >= 0 {
+		s.prev[s.head] = slot
+	}
+	s.head = slot
+	if s.tail < 0 {
+		s.tail = slot
+	}
+}
+
+func (s *shadow) unlink(slot int32) {
+	p, n := s.prev[slot], s.next[slot]
+	if p >= 0 {
+		s.next[p] = n
+	} else {
+		s.head = n
+	}
+	if n >= 0 {
+		s.prev[n] = p
+	} else {
+		s.tail = p
+	}
+}

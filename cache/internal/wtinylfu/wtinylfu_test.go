@@ -1,0 +1,141 @@
+package wtinylfu
+
+import (
+	"hash/maphash"
+	"testing"
+
+	"go.uber.org/goleak"
+	"pgregory.net/rapid"
+
+	"github.com/hotpath/hotpath/cache/internal/node"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var seed = maphash.MakeSeed()
+
+func hash(k int) uint64 { return maphash.Comparable(seed, k) }
+
+// checkInvariants fails t unless every entry the test holds is on exactly
+// the list its Queue names, and the weights add up.
+func checkInvariants(t *rapid.T, p *Policy[int, int], live map[int]*node.Node[int, int]) {
+	counts := map[uint8]int64{}
+	seen := 0
+	for q, l := range map[uint8]*listT{inWindow: &p.window, inProbation: &p.probation, inProtected: &p.protected} {
+		for n := l.Front(); n != nil; n = l.Next(n) {
+			if n.Queue != q {
+				t.Fatalf("entry %d on list %d says it is on %d", n.Key, q, n.Queue)
+			}
+			if live[n.Key] != n {
+				t.Fatalf("entry %d on a list but not live", n.Key)
+			}
+			counts[q] += int64(n.Weight)
+			seen++
+		}
+	}
+	if seen != len(live) {
+		t.Fatalf("%d entries on the lists, %d live", seen, len(live))
+	}
+	if counts[inWindow] != p.windowWeight || counts[inProtected] != p.protectedWeight {
+		t.Fatalf("window weight %d (lists say %d), protected %d (lists say %d)",
+			p.windowWeight, counts[inWindow], p.protectedWeight, counts[inProtected])
+	}
+	if p.windowMax < 1 || p.windowMax > p.capacity {
+		t.Fatalf("window maximum %d outside [1, %d]", p.windowMax, p.capacity)
+	}
+	if p.candidate != nil && live[p.candidate.Key] != p.candidate {
+		t.Fatalf("candidate %d is not live", p.candidate.Key)
+	}
+}
+
+// TestPolicy_KeepsItsListsAndWeightsConsistent drives Add, Access, Update,
+// Remove and eviction (Victim, then Remove, while over capacity, as the
+// engine does) and checks the invariants after every step.
+func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		capacity := rapid.IntRange(1, 50).Draw(t, "capacity")
+		p := New[int, int](capacity, hash)
+		live := map[int]*node.Node[int, int]{}
+		var total int64
+		key := rapid.IntRange(0, 200)
+		t.Repeat(map[string]func(*rapid.T){
+			"Add": func(t *rapid.T) {
+				k := key.Draw(t, "k")
+				if live[k] != nil {
+					return
+				}
+				n := &node.Node[int, int]{Key: k, Weight: 1}
+				live[k] = n
+				p.Add(n)
+				total++
+				for total > int64(capacity) {
+					v := p.Victim()
+					if v == nil || live[v.Key] != v {
+						t.Fatalf("Victim = %v over capacity", v)
+					}
+					p.Remove(v)
+					delete(live, v.Key)
+					total--
+				}
+			},
+			"Access": func(t *rapid.T) {
+				if n := live[key.Draw(t, "k")]; n != nil {
+					p.Access(n)
+				}
+			},
+			"Update": func(t *rapid.T) {
+				if n := live[key.Draw(t, "k")]; n != nil {
+					p.Update(n)
+				}
+			},
+			"Remove": func(t *rapid.T) {
+				if n := live[key.Draw(t, "k")]; n != nil {
+					p.Remove(n)
+					delete(live, n.Key)
+					total--
+				}
+			},
+			"Clear": func(t *rapid.T) {
+				if rapid.IntRange(0, 20).Draw(t, "rarely") == 0 {
+					p.Clear()
+					clear(live)
+					total = 0
+				}
+			},
+			"": func(t *rapid.T) { checkInvariants(t, p, live) },
+		})
+	})
+}
+
+func TestShadow_IsAnExactLRUWhenSmall(t *testing.T) {
+	s := newShadow(3)
+	if s.mask != 0 || s.capacity != 3 {
+		t.Fatalf("a 3-entry shadow samples 1/%d of the keys with %d entries; want all, 3", s.mask+1, s.capacity)
+	}
+	// Policy says miss on every request; LRU hits 3 of them (the repeats
+	// within three distinct keys).
+	for _, k := range []uint64{1, 2, 3, 1, 2, 4, 3, 4} {
+		s.observe(k, false)
+	}
+	if s.lruOnly != 3 || s.realOnly != 0 {
+		t.Fatalf("lruOnly %d, realOnly %d; want 3 and 0", s.lruOnly, s.realOnly)
+	}
+}
+
+func TestShadow_VerdictIsASignTest(t *testing.T) {
+	s := newShadow(10)
+	s.lruOnly, s.realOnly = 50, 25 // 25 > 2·√75 ≈ 17.3
+	if v, ok := s.verdict(); !ok || v != 1 {
+		t.Fatalf("verdict(50 vs 25) = %d, %v; want LRU better", v, ok)
+	}
+	s.lruOnly, s.realOnly = 40, 33
+	if v, ok := s.verdict(); !ok || v != 0 {
+		t.Fatalf("verdict(40 vs 33) = %d, %v; want no significant difference", v, ok)
+	}
+	s.lruOnly, s.realOnly = 5, 30
+	if _, ok := s.verdict(); ok {
+		t.Fatal("verdict decided on 35 disagreements, fewer than the minimum")
+	}
+}
+
+type listT = listOf[int, int]
