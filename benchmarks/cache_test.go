@@ -48,6 +48,9 @@ type impl struct {
 
 var cacheImpls = []impl{
 	{"hotpath", func(n int, ttl time.Duration) kv {
+		return hotpathKV{cache.Must(cache.Options[int, int]{Capacity: n, TTL: ttl})} // W-TinyLFU
+	}},
+	{"hotpath-LRU", func(n int, ttl time.Duration) kv {
 		return hotpathKV{cache.Must(cache.Options[int, int]{Capacity: n, Policy: cache.LRU, TTL: ttl})}
 	}},
 	{"otter", func(n int, ttl time.Duration) kv {
