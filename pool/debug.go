@@ -7,7 +7,8 @@ import (
 	"sync"
 )
 
-// PoisonByte fills every block of a [Slab] in debug mode while the block is
+// PoisonByte fills, in debug mode, every block of a [Slab] or [Bytes] pool
+// and every value of a [Fixed] pool whose type holds no pointers while it is
 // in the pool, so a read after Put shows an obviously wrong pattern and a
 // write after Put is caught at the block's next Get.
 const PoisonByte = 0xDB

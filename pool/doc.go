@@ -48,9 +48,10 @@
 // With [Options].Debug, and with [BytesOptions].Debug, a pool records the
 // stack of every Get; Leaks lists the blocks still out with those stacks;
 // a double Put panics naming the stacks of the earlier Put and Get; and
-// returned blocks are poisoned ([PoisonByte], or a checksum for [Fixed]),
-// so that reading a block after Put shows garbage and writing it is caught,
-// naming the block and the stack of its Put, at the block's next Get.
+// returned blocks are poisoned with [PoisonByte] (values of a [Fixed] whose
+// type holds pointers are checksummed instead), so that reading a block
+// after Put shows garbage and writing it is caught, naming the block and the
+// stack of its Put, at the block's next Get.
 //
 // The build tag poolhooks makes Get yield between reading a word and its
 // compare-and-swap, so that the stress tests provoke more interleavings; it

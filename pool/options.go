@@ -10,8 +10,9 @@ import (
 type Options struct {
 	// Debug records the stack of every Get until the block is returned,
 	// for [Slab.Leaks] and [Fixed.Leaks] and for the double-Put message,
-	// and poisons each returned block: a Slab block is filled with
-	// [PoisonByte], a Fixed value is checksummed after reset. The next Get
+	// and poisons each returned block: a Slab block, and a Fixed value of
+	// a type without pointers, is filled with [PoisonByte]; a Fixed value
+	// of a type with pointers is checksummed after reset. The next Get
 	// of a block that was written after its Put panics naming the block and
 	// the stack of that Put. Debug mode takes a lock and allocates on every
 	// Get and Put; use it in tests and staging.
