@@ -71,6 +71,10 @@ type Policy[K comparable, V any] interface {
 	Remove(n *node.Node[K, V]) // an entry leaves the cache
 	Victim() *node.Node[K, V]  // the entry to evict next; nil if empty
 	Clear()                    // forget every entry
+
+	// Ordered calls f for each entry, most valuable first, until f returns
+	// false (snapshots save in this order).
+	Ordered(f func(*node.Node[K, V]) bool)
 }
 
 // Cause is why an entry left the cache (or, for Rejected, never entered it).

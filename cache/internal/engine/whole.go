@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"time"
 
 	"github.com/hotpath/hotpath/cache/internal/node"
@@ -45,10 +44,8 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 	}
 }
 
-// Snapshot returns the live entries, hottest first as far as the policies
-// can tell: each shard's entries in its policy's order (most valuable
-// first) when the policy can list them (LRU does), else by the nodes' use
-// counts (which LFU keeps), interleaved across shards.
+// Snapshot returns the live entries, hottest first: each shard's entries in
+// its policy's order (most valuable first), interleaved across shards.
 func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 	perShard := make([][]Entry[K, V], len(e.shards))
 	total := 0
@@ -67,22 +64,7 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 			}
 			return true
 		}
-		if o, ok := s.policy.(interface {
-			Ordered(func(*node.Node[K, V]) bool)
-		}); ok {
-			o.Ordered(add)
-		} else {
-			// A policy that cannot list its order: most used first, as far
-			// as the node's use count (kept by LFU) tells.
-			nodes := make([]*node.Node[K, V], 0, len(s.m))
-			for _, n := range s.m {
-				nodes = append(nodes, n)
-			}
-			slices.SortStableFunc(nodes, func(a, b *node.Node[K, V]) int { return int(b.Freq) - int(a.Freq) })
-			for _, n := range nodes {
-				add(n)
-			}
-		}
+		s.policy.Ordered(add)
 		total += len(perShard[i])
 		s.mu.Unlock()
 	}
@@ -221,14 +203,10 @@ func (e *Engine[K, V]) Ordered(f func(key K, value V) bool) {
 		s.mu.Lock()
 		s.drainReadsLocked()
 		cont := true
-		if o, ok := s.policy.(interface {
-			Ordered(func(*node.Node[K, V]) bool)
-		}); ok {
-			o.Ordered(func(n *node.Node[K, V]) bool {
-				cont = f(n.Key, n.Value)
-				return cont
-			})
-		}
+		s.policy.Ordered(func(n *node.Node[K, V]) bool {
+			cont = f(n.Key, n.Value)
+			return cont
+		})
 		s.mu.Unlock()
 		if !cont {
 			return

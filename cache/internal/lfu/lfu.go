@@ -110,3 +110,15 @@ func (p *Policy[K, V]) age() {
 	}
 	p.min = 1
 }
+
+// Ordered calls f for each entry, most used first (most recent first among
+// equal counts), until f returns false.
+func (p *Policy[K, V]) Ordered(f func(*node.Node[K, V]) bool) {
+	for c := maxFreq; c >= 1; c-- {
+		for n := p.lists[c].Back(); n != nil; n = p.lists[c].Prev(n) {
+			if !f(n) {
+				return
+			}
+		}
+	}
+}

@@ -90,3 +90,19 @@ func TestPolicy_AgingHalvesCounts(t *testing.T) {
 		t.Fatalf("Victim = %v after aging, want the colder entry", v.Key)
 	}
 }
+
+func TestPolicy_OrderedMostUsedFirst(t *testing.T) {
+	p := New[int, int](100)
+	a, b, c := &node.Node[int, int]{Key: 1}, &node.Node[int, int]{Key: 2}, &node.Node[int, int]{Key: 3}
+	p.Add(a)
+	p.Add(b)
+	p.Add(c)
+	p.Access(b)
+	p.Access(b)
+	p.Access(c)
+	var got []int
+	p.Ordered(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
+	if !slices.Equal(got, []int{2, 3, 1}) {
+		t.Fatalf("Ordered = %v, want [2 3 1]", got)
+	}
+}

@@ -298,3 +298,17 @@ func (p *Policy[K, V]) setWindowMax(w int64) {
 	p.windowMax = min(max(w, 1), p.capacity)
 	p.protectedMax = (p.capacity - p.windowMax) * protectedPercent / 100
 }
+
+// Ordered calls f for each entry, hottest first, until f returns false: the
+// protected list, then probation, then the window, each from most to least
+// recently used. Snapshots use it so that a smaller cache loading one keeps
+// what was proven useful.
+func (p *Policy[K, V]) Ordered(f func(*node.Node[K, V]) bool) {
+	for _, l := range []*list.List[K, V]{&p.protected, &p.probation, &p.window} {
+		for n := l.Back(); n != nil; n = l.Prev(n) {
+			if !f(n) {
+				return
+			}
+		}
+	}
+}

@@ -139,3 +139,20 @@ func TestShadow_VerdictIsASignTest(t *testing.T) {
 }
 
 type listT = listOf[int, int]
+
+func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
+	p := New[int, int](100, hash)
+	nodes := make([]*node.Node[int, int], 5)
+	for i := range nodes {
+		nodes[i] = &node.Node[int, int]{Key: i, Weight: 1}
+		p.Add(nodes[i])
+	}
+	// The window holds one entry; the rest went to probation. A hit in
+	// probation promotes to protected.
+	p.Access(nodes[1])
+	var got []int
+	p.Ordered(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
+	if len(got) != 5 || got[0] != 1 {
+		t.Fatalf("Ordered = %v, want 5 entries with the protected entry 1 first", got)
+	}
+}
