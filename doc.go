@@ -3,10 +3,11 @@
 // cross-package benchmarks; the code lives in its sub-packages:
 //
 //   - [github.com/hotpath/hotpath/cache]: a sharded, bounded, concurrent
-//     cache with the full [sync.Map] method set, exact LRU (and, as they
-//     land, LFU and adaptive W-TinyLFU) eviction, and per-cache or per-entry
-//     TTL on a timer wheel. Use it where a sync.Map or a map behind a mutex
-//     grows without bound.
+//     cache with the full [sync.Map] method set, adaptive W-TinyLFU (default),
+//     exact LRU or LFU eviction, per-cache or per-entry TTL on a timer wheel,
+//     de-duplicated loads, refresh, eviction listeners, weights and
+//     snapshots. Use it where a sync.Map or a map behind a mutex grows
+//     without bound.
 //   - [github.com/hotpath/hotpath/lockfree]: CAS-based queues (bounded MPMC,
 //     unbounded MPMC, SPSC) and a stack, with blocking variants that park
 //     instead of spinning. Use them where a buffered channel is a queue.
@@ -18,6 +19,7 @@
 //     deadlocks. Use them in tests and staging; build with -tags nodeadlock
 //     to turn them into plain sync types.
 //
-// The command github.com/hotpath/hotpath/cmd/hotpath replays workloads
-// against every cache policy and reports hit ratio and throughput.
+// The command github.com/hotpath/hotpath/cmd/hotpath replays built-in
+// workloads, or a trace of your own, against every cache policy and reports
+// (and charts) hit ratio against capacity, and throughput.
 package hotpath
