@@ -567,8 +567,11 @@ func (s *shard[K, V]) invalidateSlow(key K, blind bool) {
 	if c == nil || (!blind && !c.refresh) {
 		return
 	}
+	// The call stays registered until it finishes, so that a load started
+	// after this invalidation waits for it instead of overlapping it (one
+	// load of a key at a time); goroutines that join it from now on load
+	// again when it is done (see claim).
 	c.stale = true
-	delete(s.calls, key)
 	if n := s.m[key]; !c.refresh && n != nil && n.Live && !n.Expired(s.clock()) {
 		c.seen, c.hasSeen = n.Value, true
 	}

@@ -121,7 +121,7 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 			return zero, err
 		}
 		s := e.shardFor(key)
-		v, c, own := e.claim(s, key)
+		v, c, own, stale := e.claim(s, key)
 		if c == nil {
 			return v, nil // it arrived meanwhile
 		}
@@ -130,6 +130,9 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 		}
 		if err := c.wait(ctx); err != nil {
 			return zero, err
+		}
+		if stale {
+			continue // joined a load a delete had cancelled: its value predates the delete
 		}
 		if c.err == nil {
 			return c.val, nil
@@ -142,13 +145,17 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 
 // claim finds key live (returning its value and a nil call), or the call
 // loading it, or registers a new call that the caller owns and must run.
-func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own bool) {
+// stale reports that the call found had already been cancelled by a delete:
+// the caller must wait for it (one load at a time) and then load afresh.
+func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own, stale bool) {
 	s.mu.Lock()
 	now := e.maintainLocked(s, 0)
 	if n := s.liveLocked(key, now); n != nil {
 		v = n.Value
 		e.hitLocked(s, n, now)
-	} else if c = s.calls[key]; c == nil {
+	} else if c = s.calls[key]; c != nil {
+		stale = c.stale
+	} else {
 		c, own = &call[V]{}, true
 		if s.calls == nil {
 			s.calls = make(map[K]*call[V])
@@ -157,7 +164,7 @@ func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own bool) 
 	}
 	s.mu.Unlock()
 	s.deliver()
-	return v, c, own
+	return v, c, own, stale
 }
 
 // runLoad runs compute for a call the caller owns, stores a success, and
@@ -262,9 +269,10 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 	compute func(ctx context.Context, missing []K) (map[K]V, error)) (map[K]V, error) {
 	result := make(map[K]V, len(keys))
 	type pending struct {
-		key K
-		s   *shard[K, V]
-		c   *call[V]
+		key   K
+		s     *shard[K, V]
+		c     *call[V]
+		stale bool // joined a call a delete had cancelled: load afresh after it
 	}
 	var owned, waits []pending
 	seen := make(map[K]struct{}, len(keys))
@@ -278,14 +286,14 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 			continue
 		}
 		s := e.shardFor(k)
-		v, c, own := e.claim(s, k)
+		v, c, own, stale := e.claim(s, k)
 		switch {
 		case c == nil:
 			result[k] = v
 		case own:
-			owned = append(owned, pending{k, s, c})
+			owned = append(owned, pending{k, s, c, false})
 		default:
-			waits = append(waits, pending{k, s, c})
+			waits = append(waits, pending{k, s, c, stale})
 		}
 	}
 	if len(owned) > 0 {
@@ -342,11 +350,11 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 		if err := p.c.wait(ctx); err != nil {
 			return nil, err
 		}
-		if p.c.err == nil {
+		if p.c.err == nil && !p.stale {
 			result[p.key] = p.c.val
 			continue
 		}
-		if !p.c.retry {
+		if !p.c.retry && !p.stale {
 			return nil, p.c.err
 		}
 		v, err := e.LoadOrCompute(ctx, p.key, func(ctx context.Context, k K) (V, error) {
