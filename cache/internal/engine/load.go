@@ -148,7 +148,7 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 // stale reports that the call found had already been cancelled by a delete:
 // the caller must wait for it (one load at a time) and then load afresh.
 func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own, stale bool) {
-	s.mu.Lock()
+	s.lock()
 	now := e.maintainLocked(s, 0)
 	if n := s.liveLocked(key, now); n != nil {
 		v = n.Value
@@ -162,7 +162,7 @@ func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own, stale
 		}
 		s.calls[key] = c
 	}
-	s.mu.Unlock()
+	s.unlock()
 	s.deliver()
 	return v, c, own, stale
 }
@@ -214,7 +214,7 @@ func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 	if ok {
 		w, ttl = e.weightOf(key, c.val), e.TTLOf(key, c.val)
 	}
-	s.mu.Lock()
+	s.lock()
 	if s.calls[key] == c {
 		delete(s.calls, key)
 	}
@@ -238,7 +238,7 @@ func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 			c.val = n.Value
 		}
 	}
-	s.mu.Unlock()
+	s.unlock()
 	c.done.Store(true)
 	c.waiters.NotifyAll()
 	s.deliver()
@@ -382,10 +382,10 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 // startRefresh reloads key in the background if it is still due and no load
 // or refresh of it is in flight.
 func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
-	s.mu.Lock()
+	s.lock()
 	n := s.m[key]
 	if n == nil || !n.Live || s.calls[key] != nil || e.now()-s.aux[n].born < e.refreshAfter || !e.bg.add() {
-		s.mu.Unlock()
+		s.unlock()
 		return
 	}
 	c := &call[V]{retry: true, refresh: true}
@@ -394,7 +394,7 @@ func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
 	}
 	s.calls[key] = c
 	old := n.Value
-	s.mu.Unlock()
+	s.unlock()
 	go e.runRefresh(s, key, old, c)
 }
 

@@ -51,7 +51,7 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 	total := 0
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.mu.Lock()
+		s.lock()
 		s.drainReadsLocked()
 		now := e.now()
 		add := func(n *node.Node[K, V]) bool {
@@ -66,7 +66,7 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 		}
 		s.policy.Ordered(add)
 		total += len(perShard[i])
-		s.mu.Unlock()
+		s.unlock()
 	}
 	out := make([]Entry[K, V], 0, total)
 	for j := 0; len(out) < total; j++ {
@@ -84,7 +84,7 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 func (e *Engine[K, V]) Clear() {
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.mu.Lock()
+		s.lock()
 		s.drainReadsLocked()
 		for k := range s.calls {
 			s.invalidateLocked(k, true)
@@ -113,7 +113,7 @@ func (e *Engine[K, V]) Clear() {
 			s.wheel.Clear()
 		}
 		s.weight = 0
-		s.mu.Unlock()
+		s.unlock()
 		s.deliver()
 	}
 }
@@ -124,12 +124,12 @@ func (e *Engine[K, V]) Len() int {
 	total := 0
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.mu.Lock()
+		s.lock()
 		if s.wheel != nil {
 			s.wheel.ExpireDue(e.now(), s.expireLocked)
 		}
 		total += len(s.m)
-		s.mu.Unlock()
+		s.unlock()
 		s.deliver()
 	}
 	return total
@@ -144,14 +144,14 @@ func (e *Engine[K, V]) Expire() {
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
-		if !s.mu.TryLock() {
+		if !s.tryLock() {
 			continue
 		}
 		if s.wheel != nil {
 			s.drainReadsLocked()
 			s.wheel.Advance(e.now(), s.expireLocked)
 		}
-		s.mu.Unlock()
+		s.unlock()
 		s.deliver()
 	}
 }
@@ -200,14 +200,14 @@ func (e *Engine[K, V]) Weight() int64 {
 func (e *Engine[K, V]) Ordered(f func(key K, value V) bool) {
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.mu.Lock()
+		s.lock()
 		s.drainReadsLocked()
 		cont := true
 		s.policy.Ordered(func(n *node.Node[K, V]) bool {
 			cont = f(n.Key, n.Value)
 			return cont
 		})
-		s.mu.Unlock()
+		s.unlock()
 		if !cont {
 			return
 		}
