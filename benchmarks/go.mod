@@ -15,6 +15,8 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0
 )
 
+require go.uber.org/goleak v1.3.0
+
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
