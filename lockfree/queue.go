@@ -235,24 +235,8 @@ func (q *Queue[T]) Enqueue(ctx context.Context, v T) error {
 
 // Outlined slow path so that the fast path of Enqueue inlines.
 func (q *Queue[T]) enqueueSlow(ctx context.Context, v T) error {
-	for range spinTries {
-		if q.TryEnqueue(v) {
-			return nil
-		}
-	}
-	for {
-		t := q.notFull.Prepare()
-		if q.TryEnqueue(v) {
-			q.notFull.Cancel(t)
-			return nil
-		}
-		if err := q.notFull.Wait(ctx, t); err != nil {
-			return err
-		}
-		if q.TryEnqueue(v) {
-			return nil
-		}
-	}
+	_, err := wait.Until(ctx, &q.notFull, spinTries, func() (struct{}, bool) { return struct{}{}, q.TryEnqueue(v) })
+	return err
 }
 
 // Dequeue removes and returns the oldest item, waiting while the queue is
@@ -270,25 +254,7 @@ func (q *Queue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *Queue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	for range spinTries {
-		if v, ok := q.TryDequeue(); ok {
-			return v, nil
-		}
-	}
-	for {
-		t := q.notEmpty.Prepare()
-		if v, ok := q.TryDequeue(); ok {
-			q.notEmpty.Cancel(t)
-			return v, nil
-		}
-		if err := q.notEmpty.Wait(ctx, t); err != nil {
-			var zero T
-			return zero, err
-		}
-		if v, ok := q.TryDequeue(); ok {
-			return v, nil
-		}
-	}
+	return wait.Until(ctx, &q.notEmpty, spinTries, q.TryDequeue)
 }
 
 // Len returns the number of items in the queue. With concurrent operations

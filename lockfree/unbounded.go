@@ -194,23 +194,5 @@ func (q *UnboundedQueue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *UnboundedQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	for range spinTries {
-		if v, ok := q.TryDequeue(); ok {
-			return v, nil
-		}
-	}
-	for {
-		t := q.notEmpty.Prepare()
-		if v, ok := q.TryDequeue(); ok {
-			q.notEmpty.Cancel(t)
-			return v, nil
-		}
-		if err := q.notEmpty.Wait(ctx, t); err != nil {
-			var zero T
-			return zero, err
-		}
-		if v, ok := q.TryDequeue(); ok {
-			return v, nil
-		}
-	}
+	return wait.Until(ctx, &q.notEmpty, spinTries, q.TryDequeue)
 }

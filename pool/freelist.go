@@ -352,19 +352,7 @@ func (f *freeList) acquireSlow(ctx context.Context) (int, error) {
 	f.waits.Add(1)
 	start := time.Now()
 	defer func() { f.waitNanos.Add(int64(time.Since(start))) }()
-	for {
-		t := f.waiters.Prepare()
-		if i, ok := f.getSlow(f.home()); ok {
-			f.waiters.Cancel(t)
-			return i, nil
-		}
-		if err := f.waiters.Wait(ctx, t); err != nil {
-			return -1, err
-		}
-		if i, ok := f.getSlow(f.home()); ok {
-			return i, nil
-		}
-	}
+	return wait.Until(ctx, &f.waiters, 0, func() (int, bool) { return f.getSlow(f.home()) })
 }
 
 func (f *freeList) inUse() int {

@@ -8,7 +8,7 @@
 // the waiter's re-check sees the condition or the notifier sees the ticket,
 // so no wake-up is lost. A notifier with nobody waiting pays one atomic load.
 //
-// The waiter's loop:
+// The waiter's loop, which [Until] runs:
 //
 //	for {
 //		if v, ok := tryOp(); ok {
@@ -55,6 +55,30 @@ type Ticket struct {
 }
 
 var ticketPool = sync.Pool{New: func() any { return &Ticket{ch: make(chan struct{}, 1)} }}
+
+// Until calls try until it succeeds and returns its value: spins times at
+// once, then parking on s between attempts, so that a waiter uses no CPU.
+// It returns ctx.Err() if ctx ends while it is parked; try succeeding is
+// checked first, so a value available at the call is returned even if ctx
+// is already done.
+func Until[T any](ctx context.Context, s *Set, spins int, try func() (T, bool)) (T, error) {
+	for range spins {
+		if v, ok := try(); ok {
+			return v, nil
+		}
+	}
+	for {
+		t := s.Prepare()
+		if v, ok := try(); ok {
+			s.Cancel(t)
+			return v, nil
+		}
+		if err := s.Wait(ctx, t); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+}
 
 // Prepare registers the calling goroutine as a waiter. The caller must then
 // re-check its condition and call exactly one of [Set.Wait] or [Set.Cancel].

@@ -47,19 +47,8 @@ var errRefreshDropped = errors.New("cache: refresh overtaken by a write")
 
 // wait parks until the call is done or ctx ends.
 func (c *call[V]) wait(ctx context.Context) error {
-	for {
-		if c.done.Load() {
-			return nil
-		}
-		t := c.waiters.Prepare()
-		if c.done.Load() {
-			c.waiters.Cancel(t)
-			return nil
-		}
-		if err := c.waiters.Wait(ctx, t); err != nil {
-			return err
-		}
-	}
+	_, err := wait.Until(ctx, &c.waiters, 0, func() (struct{}, bool) { return struct{}{}, c.done.Load() })
+	return err
 }
 
 // background tracks the refresh goroutines, so that Close can stop them.
