@@ -5,6 +5,7 @@ package deadlock
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -199,11 +200,23 @@ func TestLockMeta_IsFirstField(t *testing.T) {
 	}
 }
 
-var globalA, globalB Mutex
+// globalLocks are package-level locks (not heap objects), a fresh pair for
+// each run of TestNodes_GlobalAndEmbeddedLocks: the order graph keeps a
+// package-level lock's edges for the life of the process, so a pair reused
+// by -count=N would find the previous run's edges.
+var (
+	globalLocks [16]struct{ a, b Mutex }
+	globalRuns  atomic.Int32
+)
 
-// Package-level locks (not heap objects) and locks embedded at an offset in
-// a struct are nodes like any other.
+// Package-level locks and locks embedded at an offset in a struct are nodes
+// like any other.
 func TestNodes_GlobalAndEmbeddedLocks(t *testing.T) {
+	run := int(globalRuns.Add(1)) - 1
+	if run >= len(globalLocks) {
+		t.Skipf("run %d: the %d pairs of package-level locks are used up", run+1, len(globalLocks))
+	}
+	globalA, globalB := &globalLocks[run].a, &globalLocks[run].b
 	var got []*Report
 	prev := SetOptions(Options{OnReport: func(r *Report) { got = append(got, r) }})
 	defer SetOptions(prev)
@@ -212,7 +225,7 @@ func TestNodes_GlobalAndEmbeddedLocks(t *testing.T) {
 		mu Mutex
 	}
 	v := &s{}
-	for _, pair := range [][2]*Mutex{{&globalA, &v.mu}, {&v.mu, &globalB}, {&globalB, &globalA}} {
+	for _, pair := range [][2]*Mutex{{globalA, &v.mu}, {&v.mu, globalB}, {globalB, globalA}} {
 		pair[0].Lock()
 		pair[1].Lock()
 		pair[1].Unlock()
@@ -221,7 +234,7 @@ func TestNodes_GlobalAndEmbeddedLocks(t *testing.T) {
 	if len(got) != 1 || len(got[0].Cycle) != 3 {
 		t.Fatalf("%d reports", len(got))
 	}
-	if got[0].Cycle[0].To.Addr != uintptr(unsafe.Pointer(&globalA)) {
+	if got[0].Cycle[0].To.Addr != uintptr(unsafe.Pointer(globalA)) {
 		t.Errorf("closing edge ends at %#x, want globalA", got[0].Cycle[0].To.Addr)
 	}
 }
