@@ -4,9 +4,16 @@
 // timer wheel for entries that expire, and a read buffer. The locking
 // design, and why:
 //
-//   - Lookups take the shard's read lock (sync.RWMutex.RLock), so readers
-//     never wait for one another, and record the hit in the shard's lossy
-//     read buffer instead of touching the policy's lists.
+//   - Lookups take the shard's read lock, or, while the shard is biased to
+//     readers, only publish themselves in a per-goroutine slot of the
+//     engine's reader table (BRAVO reader bias, rbias.go): the read lock's
+//     reader count is one cache line that every reading core writes twice a
+//     read, and under Zipf traffic the hot shard's count was half the cost
+//     of a read on two cores. Writers turn the bias off and wait for the
+//     published readers; a shard that is written often keeps it off. Hits
+//     are recorded in the shard's lossy read buffer instead of touching the
+//     policy's lists, and when readers on several cores outpace the
+//     goroutine applying them, only a sample is recorded (see recordHit).
 //   - The policy has a lock of its own. A reader that finds the read buffer
 //     full tries only that lock, drains the buffer into the policy, and
 //     never waits: TryLock, drain, or drop the record. Readers of the map go
@@ -20,20 +27,23 @@
 //     policy before the next eviction decision: a replay is exactly the
 //     policy's textbook behaviour.
 //   - Values are updated in place under the write lock, so an update of an
-//     existing key allocates nothing; the read lock is what makes that safe
-//     (a lock-free map would need a new node, an allocation, per update).
+//     existing key allocates nothing; the read lock, or the writer's wait
+//     for biased readers, is what makes that safe (a lock-free map would
+//     need a new node, an allocation, per update).
 //
-// Why this and not Caffeine's full BP-Wrapper with a lock-free table: with
-// the read buffer off the lock, an uncontended RLock/RUnlock pair costs about
-// as much as the atomics of a lock-free probe (reads without recording
-// measured 24–26 ns against otter's 25), and the in-place update saves an
-// allocation per write. On 64 cores the read lock's reader count and the read
-// buffer's tail are contended cache lines per shard; the default shard count
-// (four per GOMAXPROCS, see [DefaultShards]) spreads uniform traffic over
-// enough of them, but under skewed traffic the hottest shard's lines are the
-// bottleneck. Striping the read buffer per reader would keep the counts but
-// lose the order of one goroutine's hits across stripes, and with it exact
-// replays; that trade is not made yet.
+// Why this and not Caffeine's full BP-Wrapper with a lock-free table: a
+// lock-free reader cannot read a value that writers overwrite in place, so
+// every update would need a new node, an allocation; here an update of an
+// existing key allocates nothing. With the reader bias a read writes no
+// shared cache line but the read buffer's tail (its table slot is its own,
+// its skipped hits are counted in that slot), and under contention only one
+// read in eight records itself there. On 64 cores a revocation
+// scans 256 slots, so a shard written constantly keeps its bias off (the
+// holdoff backs off to 5 ms) and behaves as a plain RWMutex; the default
+// shard count (four per GOMAXPROCS, see [DefaultShards]) spreads such
+// traffic. Striping the read buffer per reader would lose the order of one
+// goroutine's hits across stripes, and with it exact replays; that trade is
+// not made: sampling under contention cuts the policy's work instead.
 //
 // # Features that cost nothing unless configured
 //
@@ -50,6 +60,7 @@ import (
 	"context"
 	"hash/maphash"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -132,9 +143,15 @@ type Config[K comparable, V any] struct {
 type Engine[K comparable, V any] struct {
 	shards []shard[K, V]
 	mask   uint64
-	seed   maphash.Seed
-	ttl    int64
-	now    func() int64 // engine time in nanoseconds, always ≥ 1
+
+	// readers is the reader table of the shards' reader bias (rbias.go);
+	// rmask is len(readers)-1.
+	readers []readerSlot[K, V]
+	rmask   uint64
+
+	seed maphash.Seed
+	ttl  int64
+	now  func() int64 // engine time in nanoseconds, always ≥ 1
 
 	// expiring becomes true when the first entry with an expiry time is
 	// stored; until then writes skip the clock and the wheel entirely.
@@ -160,9 +177,22 @@ type aux struct {
 }
 
 type shard[K comparable, V any] struct {
-	mu     sync.RWMutex           // protects m, wheel, weight, aux, calls and every node's fields but the policy's
-	m      map[K]*node.Node[K, V] // the entries, expired ones included until reclaimed
-	pmu    sync.Mutex             // protects policy and the nodes' policy fields; taken after mu, or alone to drain the read buffer
+	mu sync.RWMutex           // protects m, wheel, weight, aux, calls and every node's fields but the policy's
+	m  map[K]*node.Node[K, V] // the entries, expired ones included until reclaimed
+
+	// Reader bias (rbias.go): while bias is on, readers may read instead
+	// by publishing the shard in a slot of readers, the engine's table,
+	// and writers turn it off before they write. bias is written only by
+	// holders of mu; biasAfter is when a slow reader may turn it back on.
+	// biasSince is when it was last turned on, biasHold the current
+	// holdoff (written under mu).
+	bias      atomic.Bool
+	biasAfter atomic.Int64
+	biasSince atomic.Int64
+	biasHold  int64
+	readers   []readerSlot[K, V]
+
+	pmu    sync.Mutex // protects policy and the nodes' policy fields; taken after mu, or alone to drain the read buffer
 	policy Policy[K, V]
 	wheel  *wheel.Wheel[K, V] // nil until the shard stores an entry that expires
 	weight int64              // total Weight of the entries in m
@@ -182,6 +212,11 @@ type shard[K comparable, V any] struct {
 	expirations   atomic.Uint64 // written under mu, read by Stats
 	rejections    atomic.Uint64 // written under mu, read by Stats
 	directHits    atomic.Uint64 // hits that bypassed the read buffer
+
+	// Read sampling (see recordHit): record one hit in 2^skip; contended
+	// is set when a reader found the policy lock busy since the last drain.
+	skip          atomic.Uint32
+	contended     atomic.Bool
 	misses        atomic.Uint64 // per shard, so the shards stripe the count
 	loadSuccesses atomic.Uint64
 	loadFailures  atomic.Uint64
@@ -212,6 +247,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		shards:       make([]shard[K, V], cfg.Shards),
 		mask:         uint64(cfg.Shards - 1),
 		seed:         maphash.MakeSeed(),
+		readers:      newReaderTable[K, V](),
 		ttl:          cfg.TTL,
 		now:          cfg.Now,
 		eaa:          cfg.ExpireAfterAccess,
@@ -227,6 +263,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 	e.needNow = e.eaa || e.refreshAfter > 0
 	e.extras = e.needNow || e.rec != nil
 	e.bg.init()
+	e.rmask = uint64(len(e.readers) - 1)
 	base, extra := cfg.Capacity/cfg.Shards, cfg.Capacity%cfg.Shards
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -237,6 +274,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		s.m = make(map[K]*node.Node[K, V], min(s.cap, 1024))
 		s.policy = cfg.NewPolicy(int(s.cap), e.hash)
 		s.clock = cfg.Now
+		s.readers = e.readers
 		s.onEvict = cfg.OnEvict
 		s.listen = cfg.OnEvict != nil
 		s.rec = cfg.Recorder
@@ -297,7 +335,7 @@ func (e *Engine[K, V]) expireAt(now, ttl int64) int64 {
 // Load returns the live value for key.
 func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	s := e.shardFor(key)
-	s.mu.RLock()
+	r := e.rlock(s)
 	n := s.m[key]
 	due := false
 	if n != nil {
@@ -308,9 +346,9 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 			}
 		}
 	}
-	s.mu.RUnlock()
+	s.runlock(r)
 	if ok {
-		s.recordHit(n) // also counts the hit
+		s.recordHit(n, r) // also counts the hit
 		if e.extras {
 			e.afterHit(s, key, value, due)
 		}
@@ -353,30 +391,73 @@ func (e *Engine[K, V]) afterHit(s *shard[K, V], key K, old V, refreshDue bool) {
 	}
 }
 
-// hits is the number of lookups that found a live entry in this shard: every
-// hit is offered to the read buffer, which counts what it takes and what it
-// drops, and the rest are counted on their slower paths.
+// hits is the number of lookups that found a live entry in this shard and
+// were counted here: every hit is offered to the read buffer, which counts
+// what it takes and what it drops, and the rest are counted on their slower
+// paths. Hits skipped by sampling are counted in the reader table instead
+// (see Engine.Counters).
 func (s *shard[K, V]) hits() uint64 { return s.reads.recorded() + s.directHits.Load() }
 
-// recordHit hands a hit to the policy through the read buffer.
-func (s *shard[K, V]) recordHit(n *node.Node[K, V]) {
+// maxSkip bounds read sampling: at most one hit in 2^maxSkip is recorded.
+const maxSkip = 3
+
+// recordHit hands a hit to the policy through the read buffer. r is the
+// reader-table slot the lookup used, nil if it took the read lock.
+//
+// Under sustained concurrent reads the shard records only a sample of its
+// hits (one in 2^skip): a hit costs the policy a sketch increment and a move
+// in its lists, several cache misses, and when readers on other cores keep
+// the read buffer full faster than one goroutine can apply it, the drain
+// becomes the read path's cost. Hot entries are hit often, so a sample keeps
+// their order and their relative frequencies (the argument of Caffeine's
+// lossy read buffers, which drop reads when the buffer is full). The skip
+// grows only when a reader finds the buffer full while another goroutine is
+// draining it, so one goroutine alone never samples: replays stay exact.
+func (s *shard[K, V]) recordHit(n *node.Node[K, V], r *readerSlot[K, V]) {
+	if sk := s.skip.Load(); sk != 0 && rand.Uint32()&(1<<sk-1) != 0 {
+		s.countHit(r)
+		return
+	}
 	if s.reads.add(n) {
 		return
 	}
-	// Outlined slow path: the buffer is full. Drain it if the write lock is
-	// free; otherwise another goroutine is writing and will drain it.
-	s.drainFull(n)
+	// Outlined slow path: the buffer is full. Drain it if the policy lock
+	// is free; otherwise another goroutine is draining or writing.
+	s.drainFull(n, r)
 }
 
-func (s *shard[K, V]) drainFull(n *node.Node[K, V]) {
+// countHit counts a hit that the read buffer did not see: in the reader's
+// stripe of the engine's hit count if it has one, else in the shard's.
+func (s *shard[K, V]) countHit(r *readerSlot[K, V]) {
+	if r != nil {
+		r.hits.Add(1)
+		return
+	}
 	s.directHits.Add(1)
+}
+
+func (s *shard[K, V]) drainFull(n *node.Node[K, V], r *readerSlot[K, V]) {
+	s.countHit(r)
 	// The policy lock only: readers of the map go on meanwhile.
 	if !s.pmu.TryLock() {
+		// Another goroutine holds the policy: readers are outpacing it.
+		// Sample more, once per drain.
+		if s.contended.CompareAndSwap(false, true) {
+			if sk := s.skip.Load(); sk < maxSkip {
+				s.skip.CompareAndSwap(sk, sk+1)
+			}
+		}
 		return
 	}
 	s.drainReadsLocked()
 	if n.Live {
 		s.policy.Access(n)
+	}
+	// No reader found the policy busy since the last drain: sample less.
+	if !s.contended.Swap(false) {
+		if sk := s.skip.Load(); sk > 0 {
+			s.skip.CompareAndSwap(sk, sk-1)
+		}
 	}
 	s.pmu.Unlock()
 }
@@ -384,6 +465,9 @@ func (s *shard[K, V]) drainFull(n *node.Node[K, V]) {
 // lock takes the shard for a write: the map lock, then the policy lock.
 func (s *shard[K, V]) lock() {
 	s.mu.Lock()
+	if s.bias.Load() {
+		s.revokeLocked()
+	}
 	s.pmu.Lock()
 }
 
@@ -398,6 +482,9 @@ func (s *shard[K, V]) unlock() {
 func (s *shard[K, V]) tryLock() bool {
 	if !s.mu.TryLock() {
 		return false
+	}
+	if s.bias.Load() {
+		s.revokeLocked()
 	}
 	s.pmu.Lock()
 	return true

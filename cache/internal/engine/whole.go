@@ -178,6 +178,9 @@ func (e *Engine[K, V]) Counters() Counters {
 		c.LoadFailures += s.loadFailures.Load()
 		c.LoadTime += time.Duration(s.loadNanos.Load())
 	}
+	for i := range e.readers {
+		c.Hits += e.readers[i].hits.Load()
+	}
 	return c
 }
 

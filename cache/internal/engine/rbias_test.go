@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/hotpath/hotpath/cache/internal/lru"
+	"github.com/hotpath/hotpath/internal/pad"
+)
+
+func newLRUEngine(capacity, shards int) *Engine[int, int] {
+	start := time.Now()
+	return New(Config[int, int]{
+		Capacity:  capacity,
+		Shards:    shards,
+		Now:       func() int64 { return int64(time.Since(start)) + 1 },
+		NewPolicy: func(int, func(int) uint64) Policy[int, int] { return lru.New[int, int]() },
+	})
+}
+
+func TestReaderSlot_IsOneCacheLine(t *testing.T) {
+	if got := unsafe.Sizeof(readerSlot[int, int]{}); got != pad.CacheLineSize {
+		t.Fatalf("readerSlot is %d bytes, want one cache line (%d)", got, pad.CacheLineSize)
+	}
+}
+
+// A shard that is only read turns its reader bias on, a write turns it off,
+// and after the holdoff reads turn it on again; values read under the bias
+// are the ones written.
+func TestReaderBias_OnWhileReadOffForWrites(t *testing.T) {
+	e := newLRUEngine(100, 1)
+	s := &e.shards[0]
+	e.Store(1, 10, 0)
+	readUntilBiased := func() {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !s.bias.Load() {
+			if time.Now().After(deadline) {
+				t.Fatal("reads never turned the reader bias on")
+			}
+			if v, ok := e.Load(1); !ok || v != 10 {
+				t.Fatalf("Load(1) = %d, %v under the read lock; want 10, true", v, ok)
+			}
+		}
+	}
+	readUntilBiased()
+	if v, ok := e.Load(1); !ok || v != 10 {
+		t.Fatalf("Load(1) = %d, %v under the bias; want 10, true", v, ok)
+	}
+	e.Store(2, 20, 0)
+	if s.bias.Load() {
+		t.Fatal("a write left the reader bias on")
+	}
+	if after := s.biasAfter.Load(); after < biasClock() {
+		t.Fatalf("the bias may come back at once (at %d, now %d): no holdoff", after, biasClock())
+	}
+	readUntilBiased()
+	if v, ok := e.Load(2); !ok || v != 20 {
+		t.Fatalf("Load(2) = %d, %v; want 20, true", v, ok)
+	}
+}
+
+// A writer waits for a reader that entered under the bias: while a slot
+// names the shard, revokeLocked does not return.
+func TestReaderBias_WriterWaitsForBiasedReader(t *testing.T) {
+	e := newLRUEngine(100, 1)
+	s := &e.shards[0]
+	s.bias.Store(true)
+	r := e.rlock(s)
+	if r == nil {
+		t.Fatal("rlock took the read lock although the bias is on")
+	}
+	done := make(chan struct{})
+	go func() {
+		e.Store(1, 1, 0)
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("a write completed while a biased reader was inside")
+	case <-time.After(50 * time.Millisecond):
+	}
+	s.runlock(r)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the write never completed after the reader left")
+	}
+	if s.bias.Load() {
+		t.Fatal("the bias is still on after the write")
+	}
+}
+
+// Revocations in quick succession lengthen the holdoff; a bias that stayed
+// on for a holdoff resets it.
+func TestReaderBias_HoldoffBacksOff(t *testing.T) {
+	e := newLRUEngine(100, 1)
+	s := &e.shards[0]
+	revoke := func() int64 {
+		s.mu.Lock()
+		s.revokeLocked()
+		s.mu.Unlock()
+		return s.biasHold
+	}
+	s.biasSince.Store(biasClock())
+	first := revoke()
+	for range 20 {
+		s.biasSince.Store(biasClock()) // turned on just now, revoked at once
+		revoke()
+	}
+	if got := s.biasHold; got != int64(maxBiasHoldoff) {
+		t.Fatalf("holdoff after 20 quick revocations = %v, want %v", time.Duration(got), maxBiasHoldoff)
+	}
+	s.biasSince.Store(biasClock() - int64(maxBiasHoldoff) - 1) // on for longer than the holdoff
+	if got := revoke(); got != int64(biasHoldoff) || first > int64(2*biasHoldoff) {
+		t.Fatalf("holdoff after a long biased period = %v (first %v), want %v", time.Duration(got), time.Duration(first), biasHoldoff)
+	}
+}
+
+// Every hit is counted exactly, whichever path it took: the read buffer,
+// a drain, the shard's direct count, or a reader-table stripe when the
+// shard samples its reads. Concurrent writers keep the bias and the
+// sampling level moving.
+func TestCounters_ExactHitsUnderConcurrentReads(t *testing.T) {
+	e := newLRUEngine(1024, 4)
+	for k := range 64 {
+		e.Store(k, k, 0)
+	}
+	const readers, reads = 4, 50_000
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var wwg sync.WaitGroup
+	wwg.Add(1)
+	go func() { // rewrites the same keys: never a miss, never an eviction
+		defer wwg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			e.Store(i%64, i%64, 0)
+			time.Sleep(10 * time.Microsecond)
+		}
+	}()
+	for g := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range reads {
+				if v, ok := e.Load((g + i) % 64); !ok || v != (g+i)%64 {
+					t.Errorf("Load(%d) = %d, %v", (g+i)%64, v, ok)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	wwg.Wait()
+	if got := e.Counters().Hits; got != readers*reads {
+		t.Fatalf("Hits = %d, want %d", got, readers*reads)
+	}
+}
+
+// With one goroutine, hits are never sampled: every hit reaches the policy
+// in order (the exact-LRU replays depend on it).
+func TestSampling_NeverWithOneGoroutine(t *testing.T) {
+	e := newLRUEngine(1024, 1)
+	for k := range 512 {
+		e.Store(k, k, 0)
+	}
+	for i := range 200_000 {
+		e.Load(i % 512)
+		if sk := e.shards[0].skip.Load(); sk != 0 {
+			t.Fatalf("read %d: one goroutine's reads are sampled (skip %d)", i, sk)
+		}
+	}
+}
