@@ -134,19 +134,31 @@ func recordHistory(clients, ops int, put func(int) bool, take func() (int, bool)
 
 func anyClient(int) bool { return true }
 
+// checkLinearizable records histories until rounds of them have been
+// decided, and fails on the first that is not linearizable. A history that
+// porcupine cannot decide within its timeout (a goroutine descheduled for a
+// long time overlaps every other operation, and the search grows
+// exponentially with the overlap) proves nothing either way: it is
+// replaced by a fresh one, and the test fails only if more than half of
+// the histories recorded were undecided.
 func checkLinearizable(t *testing.T, model porcupine.Model, rounds int, record func() []porcupine.Operation) {
 	t.Helper()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4 * runtime.NumCPU()))
-	for r := range rounds {
+	decided, undecided := 0, 0
+	for decided < rounds {
 		history := record()
-		res, info := porcupine.CheckOperationsVerbose(model, history, 20*time.Second)
+		res, _ := porcupine.CheckOperationsVerbose(model, history, 10*time.Second)
 		switch res {
 		case porcupine.Ok:
+			decided++
 		case porcupine.Illegal:
-			_ = info
-			t.Fatalf("round %d: history of %d operations is not linearizable", r, len(history))
+			t.Fatalf("round %d: history of %d operations is not linearizable", decided+undecided, len(history))
 		default:
-			t.Fatalf("round %d: porcupine could not decide within its timeout on %d operations", r, len(history))
+			undecided++
+			t.Logf("round %d: porcupine could not decide within its timeout on %d operations; recording another", decided+undecided-1, len(history))
+			if undecided > rounds {
+				t.Fatalf("%d of %d histories undecided: the check proves nothing", undecided, decided+undecided)
+			}
 		}
 	}
 }
