@@ -14,6 +14,9 @@
 //     are recorded in the shard's lossy read buffer instead of touching the
 //     policy's lists, and when readers on several cores outpace the
 //     goroutine applying them, only a sample is recorded (see recordHit).
+//   - The shard's lock (spin.go) spins, then yields, and parks only behind
+//     a slow holder: sync.RWMutex parks at once, and with two goroutines on
+//     two cores its parks and wake-ups made the cache slower than with one.
 //   - The policy has a lock of its own. A reader that finds the read buffer
 //     full tries only that lock, drains the buffer into the policy, and
 //     never waits: TryLock, drain, or drop the record. Readers of the map go
@@ -39,7 +42,7 @@
 // its skipped hits are counted in that slot), and under contention only one
 // read in eight records itself there. On 64 cores a revocation
 // scans 256 slots, so a shard written constantly keeps its bias off (the
-// holdoff backs off to 5 ms) and behaves as a plain RWMutex; the default
+// holdoff backs off to 5 ms) and uses its read lock; the default
 // shard count (four per GOMAXPROCS, see [DefaultShards]) spreads such
 // traffic. Striping the read buffer per reader would lose the order of one
 // goroutine's hits across stripes, and with it exact replays; that trade is
@@ -177,7 +180,7 @@ type aux struct {
 }
 
 type shard[K comparable, V any] struct {
-	mu sync.RWMutex           // protects m, wheel, weight, aux, calls and every node's fields but the policy's
+	mu shardLock              // protects m, wheel, weight, aux, calls and every node's fields but the policy's
 	m  map[K]*node.Node[K, V] // the entries, expired ones included until reclaimed
 
 	// Reader bias (rbias.go): while bias is on, readers may read instead

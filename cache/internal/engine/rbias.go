@@ -14,7 +14,7 @@ import (
 // Reader bias (BRAVO: Dice and Kogan, "BRAVO — Biased Locking for
 // Reader-Writer Locks", USENIX ATC 2019).
 //
-// sync.RWMutex.RLock and RUnlock each add to the lock's reader count: two
+// A read lock's RLock and RUnlock each change the lock's reader count: two
 // atomic read-modify-writes on one cache line per read, which every core
 // reading the shard pulls to itself in turn. Under Zipf traffic most reads
 // go to a few shards, so that line is the read path's bottleneck as soon as
@@ -31,13 +31,13 @@ import (
 //
 // Turning the bias off costs the writer a scan of the table, and a wait for
 // any reader inside: long if that reader's thread lost its core. So after a
-// revocation the bias stays off for a holdoff, and readers use the RWMutex.
+// revocation the bias stays off for a holdoff, and readers take the read lock.
 // The holdoff starts at biasHoldoff (or nine times the revocation's cost if
 // longer, as BRAVO does) and doubles, up to maxBiasHoldoff, each time the
 // bias is revoked again before it has been on for a holdoff: a read-mostly
 // shard keeps the bias on almost all the time, and a shard written every few
 // microseconds ends up revoking it a few hundred times a second and
-// otherwise behaves as a plain RWMutex, for one load per write.
+// otherwise behaves as a plain reader-writer lock, for one load per write.
 
 // biasHoldoff is the first holdoff after a revocation; maxBiasHoldoff the
 // longest, which is how long a shard that stops being written may take to
