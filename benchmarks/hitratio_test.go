@@ -24,7 +24,7 @@ type replayer struct {
 
 var hitRatioImpls = []replayer{
 	{"hotpath", func(keys []uint64, capacity int) int64 {
-		c := cache.Must(cache.Options[uint64, struct{}]{Capacity: capacity, Shards: 1})
+		c := cache.Must(cache.Options[uint64, struct{}]{Capacity: capacity, Shards: 1, HashSeed: 1})
 		defer c.Close()
 		var hits int64
 		for _, k := range keys {

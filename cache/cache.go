@@ -94,6 +94,13 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		RefreshAfter:      int64(opts.RefreshAfter),
 		Refresh:           opts.Refresh,
 	}
+	if opts.HashSeed != 0 {
+		h, err := fixedHash[K](opts.HashSeed)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Hash = h
+	}
 	if opts.StatsRecorder != nil {
 		cfg.Recorder = opts.StatsRecorder
 	}

@@ -3,6 +3,7 @@ package cache_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,43 @@ func TestPolicy_String(t *testing.T) {
 		if got := p.String(); got != want {
 			t.Errorf("Policy(%d).String() = %q, want %q", int(p), got, want)
 		}
+	}
+}
+
+// With a HashSeed, a replay through a one-goroutine cache gives the same
+// hits every time: the hash is the only randomness in the policy.
+func TestHashSeed_MakesReplaysReproducible(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	z := rand.NewZipf(r, 1.05, 1, 50_000)
+	keys := make([]uint64, 200_000)
+	for i := range keys {
+		keys[i] = z.Uint64()
+	}
+	run := func(seed uint64) int64 {
+		return replay(cache.Must(cache.Options[uint64, struct{}]{Capacity: 2000, Shards: 4, HashSeed: seed}), keys)
+	}
+	first := run(7)
+	for range 3 {
+		if got := run(7); got != first {
+			t.Fatalf("HashSeed 7: %d hits, then %d", first, got)
+		}
+	}
+	// Named string keys hash too, and differently from another seed's.
+	type name string
+	a := cache.Must(cache.Options[name, int]{Capacity: 10, HashSeed: 1})
+	a.Store("x", 1)
+	if v, ok := a.Load("x"); !ok || v != 1 {
+		t.Fatalf("Load(x) = %d, %v with a HashSeed", v, ok)
+	}
+}
+
+func TestHashSeed_RejectsKeysItCannotHash(t *testing.T) {
+	type point struct{ x, y int }
+	_, err := cache.New(cache.Options[point, int]{Capacity: 10, HashSeed: 1})
+	if !errors.Is(err, cache.ErrInvalidOptions) || !strings.Contains(err.Error(), "HashSeed needs integer or string keys") {
+		t.Fatalf("New with HashSeed and struct keys: %v", err)
+	}
+	if _, err := cache.New(cache.Options[point, int]{Capacity: 10}); err != nil {
+		t.Fatalf("struct keys without HashSeed: %v", err)
 	}
 }

@@ -133,7 +133,7 @@ func TestRun_HelpFlagDocumentsEveryFlagWithAnExample(t *testing.T) {
 		flags []string
 	}{
 		{"report", []string{"duration", "goroutines", "keys", "requests", "shards", "skew"}},
-		{"sim", []string{"capacity", "chart", "format", "out", "policy", "shards", "trace"}},
+		{"sim", []string{"capacity", "chart", "format", "out", "policy", "seed", "shards", "trace"}},
 	} {
 		code, _, usage := runCmd(tc.cmd, "-h")
 		if code != 0 {

@@ -51,20 +51,21 @@ func (t *hitTable) ratio(hits int64) float64 {
 // simulate replays keys through a cache of each policy (cache.New with
 // shards, Load then Store on a miss, one goroutine per replay, so that the
 // policy is applied synchronously) and through the named references at
-// every capacity. LRU and LFU with one shard are exact and repeatable; the
-// cache seeds its key hash afresh for each instance, so the shard a key
-// lands in, and W-TinyLFU's frequency sketch, vary a little from run to run.
-// Independent replays run on GOMAXPROCS goroutines; prog shows them as a
-// stage called label. The capacities and shards must be valid for
-// cache.New; its error is returned otherwise.
-func simulate(keys []uint64, tr *sim.Trace, capacities []int, policies []cache.Policy, shards int, refs []string, prog *progress, label string) (*hitTable, error) {
+// every capacity. With a seed other than 0 the caches hash keys with it
+// (Options.HashSeed), so every figure is the same from run to run; with 0
+// each cache seeds its hash at random, as a service's does, and the shard a
+// key lands in and W-TinyLFU's frequency sketch vary a little. Independent
+// replays run on GOMAXPROCS goroutines; prog shows them as a stage called
+// label. The capacities and shards must be valid for cache.New; its error
+// is returned otherwise.
+func simulate(keys []uint64, tr *sim.Trace, capacities []int, policies []cache.Policy, shards int, seed uint64, refs []string, prog *progress, label string) (*hitTable, error) {
 	t := &hitTable{Requests: len(keys), Distinct: tr.Distinct(), Shards: shards, Capacities: capacities}
 	var jobs []func() error
 	for _, p := range policies {
 		s := hitSeries{Name: p.String(), Kind: kindCache, Hits: make([]int64, len(capacities))}
 		for i, c := range capacities {
 			jobs = append(jobs, func() error {
-				h, err := replayCache(keys, cache.Options[uint64, struct{}]{Capacity: c, Policy: p, Shards: shards})
+				h, err := replayCache(keys, cache.Options[uint64, struct{}]{Capacity: c, Policy: p, Shards: shards, HashSeed: seed})
 				s.Hits[i] = h
 				return err
 			})
@@ -151,3 +152,7 @@ func runJobs(jobs []func() error, prog *progress) error {
 	wg.Wait()
 	return firstErr
 }
+
+// defaultSeed is the caches' HashSeed unless -seed says otherwise: any fixed
+// value makes a replay repeatable.
+const defaultSeed = 1

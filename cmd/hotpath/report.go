@@ -121,7 +121,7 @@ func report(cfg reportConfig, w io.Writer, prog *progress) error {
 		shardsLabel(cfg.shards), commas(int64(cfg.requests)))
 	for _, wl := range workloads(cfg) {
 		tr := sim.NewTrace(wl.keys)
-		t, err := simulate(wl.keys, tr, capacities, reportPolicies, cfg.shards, []string{refARC, refOPT}, prog, wl.name)
+		t, err := simulate(wl.keys, tr, capacities, reportPolicies, cfg.shards, defaultSeed, []string{refARC, refOPT}, prog, wl.name)
 		if err != nil {
 			return err
 		}

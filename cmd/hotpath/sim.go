@@ -28,6 +28,7 @@ type simConfig struct {
 	capacities []capacity
 	policies   []cache.Policy
 	shards     int
+	seed       uint64
 	out        string
 	chart      string
 }
@@ -54,6 +55,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&capacities, "capacity", defaultSimCapacities, "cache capacities to replay at, comma-separated: entries (1000, 10k, 1.5M) or\nshares of the trace's distinct keys (1%)\n(example: -capacity 1000,5000,10000)")
 	fs.StringVar(&policies, "policy", "wtinylfu,lru,lfu", "cache policies to replay, comma-separated: wtinylfu, lru, lfu, or all\n(example: -policy wtinylfu,lru)")
 	fs.IntVar(&cfg.shards, "shards", 0, "the cache's Options.Shards: 0 lets cache.New choose from the capacity and\nGOMAXPROCS, as in a service; 1 makes each policy exact over the whole cache\n(example: -shards 1)")
+	fs.Uint64Var(&cfg.seed, "seed", defaultSeed, "the caches' Options.HashSeed: with the same seed every figure is the same\nfrom run to run; 0 seeds each cache's hash at random, as in a service\n(example: -seed 0)")
 	fs.StringVar(&cfg.out, "out", outTable, "output format: table (aligned text), csv (one record per capacity and\nseries) or json\n(example: -out csv)")
 	fs.StringVar(&cfg.chart, "chart", "", "also write an SVG chart of hit ratio against capacity to this file\n(example: -chart oltp.svg)")
 	fs.Usage = func() {
@@ -66,9 +68,8 @@ policy at each capacity. Beside the cache it replays exact LRU, ARC and OPT
 internal/sim. Hit ratios count cold misses; every entry has size 1 (the
 sizes of an oracleGeneral trace are ignored). Gzip input is detected from
 its content; a malformed trace stops the replay with the file, the line or
-byte offset, and what was wrong. LRU and LFU with -shards 1 are exact and
-repeatable; the cache seeds its key hash per instance, so W-TinyLFU's
-figures, and any with several shards, vary a little from run to run.
+byte offset, and what was wrong. LRU and LFU with -shards 1 are exact; with
+a fixed -seed (the default) every figure is the same from run to run.
 
 Examples:
   hotpath sim -trace OLTP.lis.gz -capacity 1000,5000,10000
@@ -157,7 +158,7 @@ func replayTrace(cfg simConfig, prog *progress) (*hitTable, error) {
 	if cfg.shards > capacities[0] {
 		return nil, badUsage(fmt.Sprintf("-shards %d is more than the smallest capacity, %d", cfg.shards, capacities[0]))
 	}
-	return simulate(keys, tr, capacities, cfg.policies, cfg.shards, []string{refLRU, refARC, refOPT}, prog, "replaying "+filepath.Base(traceName(cfg.trace)))
+	return simulate(keys, tr, capacities, cfg.policies, cfg.shards, cfg.seed, []string{refLRU, refARC, refOPT}, prog, "replaying "+filepath.Base(traceName(cfg.trace)))
 }
 
 // stdinName is the -trace that reads standard input; stdin is what it

@@ -404,3 +404,22 @@ func TestSim_DashReadsStandardInputInTheFormatGiven(t *testing.T) {
 		t.Errorf("stdin without -format: exit status %d, stderr %q", code, errOut)
 	}
 }
+
+// With the default -seed, a replay gives the same figures every run, W-TinyLFU
+// and several shards included.
+func TestSim_DefaultSeedIsRepeatable(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	z := rand.NewZipf(r, 1.05, 1, 20_000)
+	keys := make([]uint64, 60_000)
+	for i := range keys {
+		keys[i] = z.Uint64()
+	}
+	path := writeLIRS(t, "zipf.trace", keys)
+	args := []string{"-trace", path, "-capacity", "2048,4096", "-policy", "wtinylfu", "-shards", "2"}
+	first := simCSV(t, args...)
+	for range 2 {
+		if got := simCSV(t, args...); !reflect.DeepEqual(got, first) {
+			t.Fatalf("two replays with the default seed differ:\n%v\n%v", first, got)
+		}
+	}
+}

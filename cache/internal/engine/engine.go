@@ -131,6 +131,9 @@ type Config[K comparable, V any] struct {
 	// NewPolicy builds one shard's policy for its capacity; hash is the
 	// engine's seeded key hash, for policies that keep frequency sketches.
 	NewPolicy func(capacity int, hash func(K) uint64) Policy[K, V]
+	// Hash, if set, replaces the randomly seeded maphash of keys (for
+	// reproducible replays).
+	Hash func(K) uint64
 
 	// The optional features; the zero value of each turns it off.
 	Weigh             func(K, V) uint32 // nil: every entry weighs 1
@@ -152,9 +155,10 @@ type Engine[K comparable, V any] struct {
 	readers []readerSlot[K, V]
 	rmask   uint64
 
-	seed maphash.Seed
-	ttl  int64
-	now  func() int64 // engine time in nanoseconds, always ≥ 1
+	seed  maphash.Seed
+	fixed func(K) uint64 // Config.Hash; nil: maphash with seed
+	ttl   int64
+	now   func() int64 // engine time in nanoseconds, always ≥ 1
 
 	// expiring becomes true when the first entry with an expiry time is
 	// stored; until then writes skip the clock and the wheel entirely.
@@ -250,6 +254,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		shards:       make([]shard[K, V], cfg.Shards),
 		mask:         uint64(cfg.Shards - 1),
 		seed:         maphash.MakeSeed(),
+		fixed:        cfg.Hash,
 		readers:      newReaderTable[K, V](),
 		ttl:          cfg.TTL,
 		now:          cfg.Now,
@@ -303,9 +308,15 @@ func (e *Engine[K, V]) shardFor(key K) *shard[K, V] {
 	return &e.shards[e.hash(key)&e.mask]
 }
 
-// hash is the engine's seeded hash of a key: seeded, so that keys crafted to
-// collide cannot be chosen in advance.
-func (e *Engine[K, V]) hash(key K) uint64 { return maphash.Comparable(e.seed, key) }
+// hash is the engine's hash of a key: maphash with a random seed, so that
+// keys crafted to collide cannot be chosen in advance, unless the cache
+// asked for a fixed hash (Config.Hash) to make replays reproducible.
+func (e *Engine[K, V]) hash(key K) uint64 {
+	if e.fixed != nil {
+		return e.fixed(key)
+	}
+	return maphash.Comparable(e.seed, key)
+}
 
 // TTLOf is the time to live of a write of value for key that names none:
 // the expiry function's answer, or the default TTL.
