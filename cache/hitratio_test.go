@@ -20,9 +20,8 @@ import (
 //   - where recency wins (scarab from 25k entries) within 2.5 points of LRU;
 //   - on the looping traces (loop, glimpse) at least half of OPT's lead
 //     over LRU, which is 0 to 11 % there;
-//   - with the default shard count within 5 points of one shard from 1000
-//     entries up, except P3 at 25k–200k entries, which loses 2 to 8 points
-//     in 8 shards: an open target.
+//   - with the default shard count within 1.5 points of one shard from 1000
+//     entries up (P3 at 100k–200k: 5, see below).
 //
 // The tighter targets (within 1 point of LRU on scarab and P3 at
 // 200k, sharding within 1 point) are measured, with the peers, by
@@ -74,14 +73,19 @@ func TestWTinyLFU_HitRatioTargets(t *testing.T) {
 				t.Errorf("%s: W-TinyLFU %.2f %%, LRU %.2f %%, OPT %.2f %%: want at least half of OPT's lead over LRU on a loop", row, one, lru, opt)
 			}
 		}
-		// P3 from 25k to 200k entries is an open gap: in 8 shards it loses 2
-		// to 8 points against one shard, depending on the hash seed.
-		shardGap := r.File == "arc/P3.lis.gz" && r.CacheSize <= 200_000
-		if r.CacheSize >= 1000 && !shardGap {
+		// The default shard count, from 1000 entries up, within 1.5 points
+		// of one shard: measured at GOMAXPROCS 2, 4, 8 and 16 the largest
+		// loss is 1.39 (P3 at 200k entries, 8 shards). P3 at 100k–200k is
+		// held to 5: with GOMAXPROCS=1 it gets 4 shards and loses 2.3 to 4.2.
+		if r.CacheSize >= 1000 {
 			if shards := cache.DefaultShardsForTest(r.CacheSize, cache.WTinyLFU); shards > 1 {
+				bar := 1.5
+				if r.File == "arc/P3.lis.gz" && r.CacheSize >= 100_000 && r.CacheSize <= 200_000 {
+					bar = 5
+				}
 				sharded := pct(replay(cache.Must(cache.Options[uint64, struct{}]{Capacity: r.CacheSize, HashSeed: 1}), keys))
-				if sharded < one-5 {
-					t.Errorf("%s: %d shards %.2f %%, one shard %.2f %%: sharding costs more than 5 points", row, shards, sharded, one)
+				if sharded < one-bar {
+					t.Errorf("%s: %d shards %.2f %%, one shard %.2f %%: sharding costs more than %.1f points", row, shards, sharded, one, bar)
 				}
 			}
 		}

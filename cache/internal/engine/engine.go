@@ -63,6 +63,7 @@ import (
 	"context"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -149,6 +150,7 @@ type Config[K comparable, V any] struct {
 type Engine[K comparable, V any] struct {
 	shards []shard[K, V]
 	mask   uint64
+	shift  uint // 64 - log2(len(shards)): shardFor takes the hash's top bits
 
 	// readers is the reader table of the shards' reader bias (rbias.go);
 	// rmask is len(readers)-1.
@@ -253,6 +255,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 	e := &Engine[K, V]{
 		shards:       make([]shard[K, V], cfg.Shards),
 		mask:         uint64(cfg.Shards - 1),
+		shift:        uint(64 - bits.TrailingZeros(uint(cfg.Shards))),
 		seed:         maphash.MakeSeed(),
 		fixed:        cfg.Hash,
 		readers:      newReaderTable[K, V](),
@@ -305,7 +308,12 @@ func (e *Engine[K, V]) shardFor(key K) *shard[K, V] {
 	if e.mask == 0 {
 		return &e.shards[0]
 	}
-	return &e.shards[e.hash(key)&e.mask]
+	// The top bits: the policies' frequency sketches pick a block from the
+	// low bits of the same hash, and a shard chosen by the low bits would
+	// have every key of a shard in one block of every 2^k (P3 at 100,000
+	// entries in 8 shards lost 4.3 points of hit ratio to one shard that
+	// way; sharded LRU, which has no sketch, lost nothing).
+	return &e.shards[e.hash(key)>>e.shift]
 }
 
 // hash is the engine's hash of a key: maphash with a random seed, so that
