@@ -8,8 +8,8 @@
 //     readers, only publish themselves in a per-goroutine slot of the
 //     engine's reader table (BRAVO reader bias, rbias.go): the read lock's
 //     reader count is one cache line that every reading core writes twice a
-//     read, and under Zipf traffic the hot shard's count was half the cost
-//     of a read on two cores. Writers turn the bias off and wait for the
+//     read, and under Zipf traffic on two cores it was half the cost of a
+//     read (see rbias.go). Writers turn the bias off and wait for the
 //     published readers; a shard that is written often keeps it off. Hits
 //     are recorded in the shard's lossy read buffer instead of touching the
 //     policy's lists, and when readers on several cores outpace the
@@ -149,7 +149,6 @@ type Config[K comparable, V any] struct {
 // Engine is the sharded cache.
 type Engine[K comparable, V any] struct {
 	shards []shard[K, V]
-	mask   uint64
 	shift  uint // 64 - log2(len(shards)): shardFor takes the hash's top bits
 
 	// readers is the reader table of the shards' reader bias (rbias.go);
@@ -254,7 +253,6 @@ func DefaultShards(capacity, minShard int) int {
 func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 	e := &Engine[K, V]{
 		shards:       make([]shard[K, V], cfg.Shards),
-		mask:         uint64(cfg.Shards - 1),
 		shift:        uint(64 - bits.TrailingZeros(uint(cfg.Shards))),
 		seed:         maphash.MakeSeed(),
 		fixed:        cfg.Hash,
@@ -305,8 +303,8 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 func (e *Engine[K, V]) Expiring() bool { return e.expiring.Load() }
 
 func (e *Engine[K, V]) shardFor(key K) *shard[K, V] {
-	if e.mask == 0 {
-		return &e.shards[0]
+	if len(e.shards) == 1 {
+		return &e.shards[0] // no hash to compute
 	}
 	// The top bits: the policies' frequency sketches pick a block from the
 	// low bits of the same hash, and a shard chosen by the low bits would

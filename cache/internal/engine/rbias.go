@@ -18,8 +18,9 @@ import (
 // atomic read-modify-writes on one cache line per read, which every core
 // reading the shard pulls to itself in turn. Under Zipf traffic most reads
 // go to a few shards, so that line is the read path's bottleneck as soon as
-// two cores read: on two cores the pair cost about 50 ns a read against
-// about 10 ns uncontended.
+// two cores read: with the read buffer off, taking the read lock out of
+// Load (a measurement, not a safe change) took pure Zipf reads on two cores
+// from 110–129 ns to 33–76 ns.
 //
 // With reader bias on, a reader instead publishes the shard in a slot of
 // the engine's reader table (one CAS on a line that, as long as goroutines

@@ -80,7 +80,7 @@ func (s *Sketch) Clear() {
 // counters inside it.
 func (s *Sketch) locate(h uint64) (block uint64, counterHash uint64) {
 	block = (h & s.blockMask) * blockLen
-	return block, rehash(h)
+	return block, Mix(h)
 }
 
 // counter returns the word and bit offset of h's i-th counter: word pair i
@@ -101,9 +101,11 @@ func (s *Sketch) reset() {
 	s.size = (s.size - odd/4) / 2
 }
 
-// rehash scrambles the bits the block index used, so that the counter
-// choice is independent of the block (a 64-bit finaliser).
-func rehash(h uint64) uint64 {
+// Mix is MurmurHash3's 64-bit finaliser (fmix64): every input bit affects
+// every output bit. The sketch uses it to scramble the bits the block index
+// used, so that the counter choice is independent of the block; the cache's
+// fixed-seed key hash uses it too.
+func Mix(h uint64) uint64 {
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
