@@ -71,6 +71,7 @@ import (
 	"time"
 
 	"github.com/hotpath/hotpath/cache/internal/node"
+	"github.com/hotpath/hotpath/cache/internal/table"
 	"github.com/hotpath/hotpath/cache/internal/wheel"
 	"github.com/hotpath/hotpath/internal/pad"
 )
@@ -185,8 +186,8 @@ type aux struct {
 }
 
 type shard[K comparable, V any] struct {
-	mu shardLock              // protects m, wheel, weight, aux, calls and every node's fields but the policy's
-	m  map[K]*node.Node[K, V] // the entries, expired ones included until reclaimed
+	mu shardLock         // protects m, wheel, weight, aux, calls and every node's fields but the policy's
+	m  table.Table[K, V] // the entries, expired ones included until reclaimed
 
 	// Reader bias (rbias.go): while bias is on, readers may read instead
 	// by publishing the shard in a slot of readers, the engine's table,
@@ -280,7 +281,9 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		if i < extra {
 			s.cap++
 		}
-		s.m = make(map[K]*node.Node[K, V], min(s.cap, 1024))
+		// The table is sized for one entry over the capacity: a write
+		// inserts before it evicts.
+		s.m.Init(int(min(s.cap, 1024)), int(s.cap)+1, e.hash)
 		s.policy = cfg.NewPolicy(int(s.cap), e.hash)
 		s.clock = cfg.Now
 		s.readers = e.readers
@@ -302,16 +305,18 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 // background.
 func (e *Engine[K, V]) Expiring() bool { return e.expiring.Load() }
 
-func (e *Engine[K, V]) shardFor(key K) *shard[K, V] {
-	if len(e.shards) == 1 {
-		return &e.shards[0] // no hash to compute
-	}
+func (e *Engine[K, V]) shardFor(key K) (*shard[K, V], uint64) {
+	h := e.hash(key)
 	// The top bits: the policies' frequency sketches pick a block from the
 	// low bits of the same hash, and a shard chosen by the low bits would
 	// have every key of a shard in one block of every 2^k (P3 at 100,000
 	// entries in 8 shards lost 4.3 points of hit ratio to one shard that
-	// way; sharded LRU, which has no sketch, lost nothing).
-	return &e.shards[e.hash(key)>>e.shift]
+	// way; sharded LRU, which has no sketch, lost nothing). The shard's
+	// table takes the same hash, and uses its low and middle bits.
+	if len(e.shards) == 1 {
+		return &e.shards[0], h // a shift by 64 would keep h
+	}
+	return &e.shards[h>>e.shift], h
 }
 
 // hash is the engine's hash of a key: maphash with a random seed, so that
@@ -354,9 +359,9 @@ func (e *Engine[K, V]) expireAt(now, ttl int64) int64 {
 
 // Load returns the live value for key.
 func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	r := e.rlock(s)
-	n := s.m[key]
+	n := s.m.Get(key, h)
 	due := false
 	if n != nil {
 		if at := n.ExpireAt.Load(); at == 0 || e.now() < at {
@@ -539,14 +544,14 @@ func (e *Engine[K, V]) hitLocked(s *shard[K, V], n *node.Node[K, V], now int64) 
 // expires; the facade passes TTLOf for plain stores).
 func (e *Engine[K, V]) Store(key K, value V, ttl int64) {
 	w := e.weightOf(key, value)
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	s.lock()
 	now := e.maintainLocked(s, ttl)
 	s.invalidateLocked(key, false)
-	if n := s.liveLocked(key, now); n != nil {
+	if n := s.liveLocked(key, h, now); n != nil {
 		e.updateLocked(s, n, value, w, now, ttl)
 	} else {
-		e.insertLocked(s, key, value, w, now, ttl)
+		e.insertLocked(s, key, h, value, w, now, ttl)
 	}
 	s.unlock()
 	s.deliver()
@@ -559,15 +564,15 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 		return v, true
 	}
 	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	s.lock()
 	now := e.maintainLocked(s, ttl)
-	if n := s.liveLocked(key, now); n != nil {
+	if n := s.liveLocked(key, h, now); n != nil {
 		actual, loaded = n.Value, true
 		e.hitLocked(s, n, now)
 	} else {
 		s.invalidateLocked(key, false)
-		e.insertLocked(s, key, value, w, now, ttl)
+		e.insertLocked(s, key, h, value, w, now, ttl)
 		actual = value
 	}
 	s.unlock()
@@ -577,11 +582,11 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 
 // LoadAndDelete removes key and returns its live value.
 func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	s.lock()
 	now := e.maintainLocked(s, 0)
 	s.invalidateLocked(key, false)
-	if n := s.liveLocked(key, now); n != nil {
+	if n := s.liveLocked(key, h, now); n != nil {
 		value, loaded = n.Value, true
 		s.removeLocked(n, Deleted)
 	}
@@ -592,11 +597,11 @@ func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 
 // Delete removes key, and cancels a load of it in flight.
 func (e *Engine[K, V]) Delete(key K) {
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	s.lock()
 	now := e.maintainLocked(s, 0)
 	s.invalidateLocked(key, true)
-	if n := s.liveLocked(key, now); n != nil {
+	if n := s.liveLocked(key, h, now); n != nil {
 		s.removeLocked(n, Deleted)
 	}
 	s.unlock()
@@ -607,15 +612,15 @@ func (e *Engine[K, V]) Delete(key K) {
 // value.
 func (e *Engine[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	s.lock()
 	now := e.maintainLocked(s, ttl)
 	s.invalidateLocked(key, false)
-	if n := s.liveLocked(key, now); n != nil {
+	if n := s.liveLocked(key, h, now); n != nil {
 		previous, loaded = n.Value, true
 		e.updateLocked(s, n, value, w, now, ttl)
 	} else {
-		e.insertLocked(s, key, value, w, now, ttl)
+		e.insertLocked(s, key, h, value, w, now, ttl)
 	}
 	s.unlock()
 	s.deliver()
@@ -626,12 +631,12 @@ func (e *Engine[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 // it equals old. The new value gets the default TTL.
 func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool) bool {
 	w, ttl := e.weightOf(key, new), e.TTLOf(key, new)
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	defer s.deliver()
 	s.lock()
 	defer s.unlock() // equal may panic on uncomparable dynamic types
 	now := e.maintainLocked(s, ttl)
-	n := s.liveLocked(key, now)
+	n := s.liveLocked(key, h, now)
 	if n == nil || !equal(n.Value, old) {
 		return false
 	}
@@ -642,12 +647,12 @@ func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool
 
 // CompareAndDelete removes key if its live value equals old.
 func (e *Engine[K, V]) CompareAndDelete(key K, old V, equal func(a, b V) bool) bool {
-	s := e.shardFor(key)
+	s, h := e.shardFor(key)
 	defer s.deliver()
 	s.lock()
 	defer s.unlock() // equal may panic on uncomparable dynamic types
 	now := e.maintainLocked(s, 0)
-	n := s.liveLocked(key, now)
+	n := s.liveLocked(key, h, now)
 	if n == nil || !equal(n.Value, old) {
 		return false
 	}
@@ -674,8 +679,8 @@ func (e *Engine[K, V]) maintainLocked(s *shard[K, V], ttl int64) int64 {
 
 // liveLocked returns the live entry for key, reclaiming it first if it has
 // expired.
-func (s *shard[K, V]) liveLocked(key K, now int64) *node.Node[K, V] {
-	n := s.m[key]
+func (s *shard[K, V]) liveLocked(key K, h uint64, now int64) *node.Node[K, V] {
+	n := s.m.Get(key, h)
 	if n == nil {
 		return nil
 	}
@@ -711,20 +716,20 @@ func (s *shard[K, V]) invalidateSlow(key K, blind bool) {
 	// load of a key at a time); goroutines that join it from now on load
 	// again when it is done (see claim).
 	c.stale = true
-	if n := s.m[key]; !c.refresh && n != nil && n.Live && !n.Expired(s.clock()) {
+	if n := s.m.Get(key, s.m.Hash(key)); !c.refresh && n != nil && n.Live && !n.Expired(s.clock()) {
 		c.seen, c.hasSeen = n.Value, true
 	}
 }
 
 // insertLocked adds a new entry of weight w, or rejects it if it is heavier
 // than the whole shard, and evicts to make room.
-func (e *Engine[K, V]) insertLocked(s *shard[K, V], key K, value V, w uint32, now, ttl int64) {
+func (e *Engine[K, V]) insertLocked(s *shard[K, V], key K, h uint64, value V, w uint32, now, ttl int64) {
 	if int64(w) > s.cap {
 		s.rejectLocked(key, value)
 		return
 	}
 	n := &node.Node[K, V]{Key: key, Value: value, Weight: w, Live: true}
-	s.m[key] = n
+	s.m.Insert(n, h)
 	s.weight += int64(w)
 	s.policy.Add(n)
 	e.scheduleLocked(s, n, now, ttl)
@@ -810,7 +815,7 @@ func (s *shard[K, V]) expireLocked(n *node.Node[K, V]) {
 // removeLocked takes n out of the map, the policy and the wheel, and queues
 // the listener's call.
 func (s *shard[K, V]) removeLocked(n *node.Node[K, V], cause Cause) {
-	delete(s.m, n.Key)
+	s.m.Remove(n)
 	s.policy.Remove(n)
 	if s.wheel != nil {
 		s.wheel.Cancel(n)

@@ -109,7 +109,7 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 		if err := ctx.Err(); err != nil {
 			return zero, err
 		}
-		s := e.shardFor(key)
+		s, _ := e.shardFor(key)
 		v, c, own, stale := e.claim(s, key)
 		if c == nil {
 			return v, nil // it arrived meanwhile
@@ -139,7 +139,7 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own, stale bool) {
 	s.lock()
 	now := e.maintainLocked(s, 0)
-	if n := s.liveLocked(key, now); n != nil {
+	if n := s.liveLocked(key, s.m.Hash(key), now); n != nil {
 		v = n.Value
 		e.hitLocked(s, n, now)
 	} else if c = s.calls[key]; c != nil {
@@ -217,10 +217,10 @@ func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 		}
 	default:
 		now := e.maintainLocked(s, ttl)
-		n := s.liveLocked(key, now)
+		n := s.liveLocked(key, s.m.Hash(key), now)
 		switch {
 		case n == nil:
-			e.insertLocked(s, key, c.val, w, now, ttl)
+			e.insertLocked(s, key, s.m.Hash(key), c.val, w, now, ttl)
 		case c.refresh:
 			e.updateLocked(s, n, c.val, w, now, ttl)
 		default:
@@ -274,7 +274,7 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 			result[k] = v
 			continue
 		}
-		s := e.shardFor(k)
+		s, _ := e.shardFor(k)
 		v, c, own, stale := e.claim(s, k)
 		switch {
 		case c == nil:
@@ -372,7 +372,7 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 // or refresh of it is in flight.
 func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
 	s.lock()
-	n := s.m[key]
+	n := s.m.Get(key, s.m.Hash(key))
 	if n == nil || !n.Live || s.calls[key] != nil || e.now()-s.aux[n].born < e.refreshAfter || !e.bg.add() {
 		s.unlock()
 		return

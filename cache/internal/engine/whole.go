@@ -30,11 +30,12 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 		if s.wheel != nil {
 			now = e.now()
 		}
-		for _, n := range s.m {
+		s.m.All(func(n *node.Node[K, V]) bool {
 			if !n.Expired(now) {
 				batch = append(batch, Entry[K, V]{Key: n.Key, Value: n.Value})
 			}
-		}
+			return true
+		})
 		s.mu.RUnlock()
 		for j := range batch {
 			if !f(batch[j].Key, batch[j].Value) {
@@ -93,7 +94,7 @@ func (e *Engine[K, V]) Clear() {
 		if s.wheel != nil {
 			now = e.now()
 		}
-		for _, n := range s.m {
+		s.m.All(func(n *node.Node[K, V]) bool {
 			n.Live = false
 			cause := Deleted
 			if n.Expired(now) {
@@ -103,8 +104,9 @@ func (e *Engine[K, V]) Clear() {
 			if s.listen {
 				s.events.push(n.Key, n.Value, cause)
 			}
-		}
-		clear(s.m)
+			return true
+		})
+		s.m.Clear()
 		if s.aux != nil {
 			clear(s.aux)
 		}
@@ -128,7 +130,7 @@ func (e *Engine[K, V]) Len() int {
 		if s.wheel != nil {
 			s.wheel.ExpireDue(e.now(), s.expireLocked)
 		}
-		total += len(s.m)
+		total += s.m.Len()
 		s.unlock()
 		s.deliver()
 	}
