@@ -213,8 +213,17 @@ func (p *Bytes) Get(n int) []byte {
 
 // Put returns b to the class its capacity covers. A buffer whose capacity
 // is below MinSize or above MaxSize is left to the garbage collector, as is
-// one that finds its class at its cap. b must not be used after Put. In
-// debug mode a second Put of a pooled buffer panics.
+// one that finds its class at its cap. b must not be used after Put.
+//
+// A second Put of a buffer that is still in the pool panics when Put can
+// see it for free: always in debug mode, which tracks every buffer, and
+// otherwise when the buffer is the one the hot slot Put looks at holds.
+// That is where a buffer Put twice in a row by one goroutine, from about
+// the same stack depth, is found (the common double Put: an explicit Put
+// before a deferred one); the slot is chosen by stack address, in bands of
+// 2 KiB, so two Puts from frames far apart may look in different slots.
+// Outside debug mode a double Put that Put does not see is not caught:
+// catching every one would take a lookup per Put.
 func (p *Bytes) Put(b []byte) {
 	n := cap(b)
 	if n < p.min || n > p.max {
@@ -228,8 +237,13 @@ func (p *Bytes) Put(b []byte) {
 		return
 	}
 	hs := &c.hot[stackHint(p.nHot)]
-	if hs.p.Load() == nil && hs.p.CompareAndSwap(nil, (*byte)(ptr)) {
-		return
+	switch cur := hs.p.Load(); {
+	case cur == nil:
+		if hs.p.CompareAndSwap(nil, (*byte)(ptr)) {
+			return
+		}
+	case cur == (*byte)(ptr):
+		panicBytesDoublePut(uintptr(ptr), c.size)
 	}
 	if int64(c.r.len()) >= c.cap.Load() || !c.r.push(ptr) {
 		c.drops.Add(1)
@@ -249,6 +263,15 @@ func (p *Bytes) Trim() {
 			}
 		}
 	}
+}
+
+// Outlined, with the address as an integer, so that Put stays small and
+// its argument does not escape.
+//
+//go:noinline
+func panicBytesDoublePut(p uintptr, size int) {
+	panic(fmt.Sprintf("pool: double Put of Bytes buffer %#x (class %d): it is already in the pool; "+
+		"enable BytesOptions.Debug to see where it was returned and handed out", p, size))
 }
 
 // classIndex is the class that serves a request of n <= max bytes.

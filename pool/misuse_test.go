@@ -3,6 +3,7 @@ package pool
 import (
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // mustPanic runs f and checks that it panics with a message containing
@@ -232,6 +233,40 @@ func TestFixed_PanickingResetLeavesTheValueOut(t *testing.T) {
 func TestBytes_NegativeGetPanics(t *testing.T) {
 	p, _ := NewBytes(64, 1024)
 	mustPanic(t, func() { p.Get(-1) }, "negative size -1")
+}
+
+// TestBytes_DoublePutPanics checks the check that costs nothing: a buffer
+// Put twice in a row by one goroutine is the one its hot slot holds. The
+// refused Put must leave the pool as it was: the buffer is handed out once.
+func TestBytes_DoublePutPanics(t *testing.T) {
+	p, _ := NewBytes(64, 1024)
+	b := p.Get(100)
+	// Both Puts from the same frame: the hot slot is chosen by stack
+	// address, so a second Put from much deeper in the stack may look in
+	// another slot (see Bytes.Put).
+	var msgs []any
+	for range 2 {
+		func() {
+			defer func() { msgs = append(msgs, recover()) }()
+			p.Put(b)
+		}()
+	}
+	if msgs[0] != nil {
+		t.Fatalf("the first Put panicked: %v", msgs[0])
+	}
+	msg, _ := msgs[1].(string)
+	for _, w := range []string{"double Put of Bytes buffer", "class 128", "BytesOptions.Debug"} {
+		if !strings.Contains(msg, w) {
+			t.Fatalf("second Put: panic %q, want it to contain %q", msgs[1], w)
+		}
+	}
+	if st := p.Stats(); st.Classes[1].Idle != 1 {
+		t.Fatalf("class 128 holds %d idle buffers after a refused double Put; want 1", st.Classes[1].Idle)
+	}
+	x, y := p.Get(100), p.Get(100)
+	if unsafe.SliceData(x) == unsafe.SliceData(y) {
+		t.Fatal("two Gets returned the same buffer after a refused double Put")
+	}
 }
 
 func TestBytes_DebugDoublePutPanics(t *testing.T) {
