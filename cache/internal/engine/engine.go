@@ -1,8 +1,9 @@
 // Package engine is the sharded concurrent cache behind package cache.
 //
-// Each shard owns a Go map from key to [node.Node], an eviction policy, a
-// timer wheel for entries that expire, and a read buffer. The locking
-// design, and why:
+// Each shard owns a hash table from key to [node.Node] (package table: one
+// cache line of node pointers per probe step, given the hash that chose the
+// shard), an eviction policy, a timer wheel for entries that expire, and a
+// read buffer. The locking design, and why:
 //
 //   - Lookups take the shard's read lock, or, while the shard is biased to
 //     readers, only publish themselves in a per-goroutine slot of the

