@@ -233,10 +233,7 @@ func (t *Table[K, V]) Remove(nd *node.Node[K, V]) {
 		ctrl := grp.ctrl
 		for m := matchH2(ctrl, tag); m != 0; m &= m - 1 {
 			if i := slotOf(m); grp.slots[i] == nd {
-				shift := uint(i) * 8
-				grp.ctrl = ctrl&^(0xFF<<shift) | ctrlEmpty<<shift
-				grp.slots[i] = nil
-				t.count--
+				t.empty(grp, i)
 				t.unwind(g0, g, step)
 				return
 			}
@@ -262,15 +259,20 @@ func (t *Table[K, V]) removeLost(nd *node.Node[K, V]) {
 		grp := &t.groups[g]
 		for m := matchFull(grp.ctrl); m != 0; m &= m - 1 {
 			if i := slotOf(m); grp.slots[i] == nd {
-				shift := uint(i) * 8
-				grp.ctrl = grp.ctrl&^(0xFF<<shift) | ctrlEmpty<<shift
-				grp.slots[i] = nil
-				t.count--
+				t.empty(grp, i)
 				return
 			}
 		}
 	}
 	panic("table: Remove of a node that is not in the table")
+}
+
+// empty frees slot i of grp.
+func (t *Table[K, V]) empty(grp *group[K, V], i int) {
+	shift := uint(i) * 8
+	grp.ctrl = grp.ctrl&^(0xFF<<shift) | ctrlEmpty<<shift
+	grp.slots[i] = nil
+	t.count--
 }
 
 // unwind lowers the overflow count of the groups a probe from g0 passed on
