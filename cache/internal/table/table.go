@@ -3,7 +3,10 @@
 // with a control word in front, in the manner of Abseil's Swiss tables.
 //
 // A shard could use a Go map[K]*Node instead, and did. This table exists for
-// three measured reasons:
+// three reasons, which together took the cache from 110.7 to 86.0 bytes per
+// entry at a million int entries and made the throughput benchmark's hotpath
+// rows 21 % faster on the geomean (benchmarks/, BenchmarkCacheMemory and
+// BenchmarkCache):
 //
 //   - The key is not stored twice. A Go map keeps its own copy of every key
 //     beside the pointer to the node that holds the key again; this table
