@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -216,5 +217,36 @@ func TestExpvar_PublishesStatsAsJSON(t *testing.T) {
 	}
 	if got["hits"] != 1.0 || got["misses"] != 1.0 || got["hit_ratio"] != 0.5 {
 		t.Fatalf("Expvar = %v, want hits 1, misses 1, hit_ratio 0.5", got)
+	}
+}
+
+// TestCache_NaNKeysAreEvicted stores NaN, a key equal to nothing, many
+// times: as in a Go map each Store adds an entry that no Load finds, and
+// those entries must still be evicted, counted and cleared. (The shard's
+// table hashes NaN at random, as maphash does, so it finds such a node by
+// identity when removing it; when shards kept a Go map, the delete of a NaN
+// key did nothing and the map held every NaN ever stored.)
+func TestCache_NaNKeysAreEvicted(t *testing.T) {
+	for _, p := range []cache.Policy{cache.LRU, cache.LFU, cache.WTinyLFU} {
+		var evicted int
+		c := cache.Must(cache.Options[float64, int]{Capacity: 8, Shards: 1, Policy: p,
+			OnEvict: func(float64, int, cache.Cause) { evicted++ }})
+		for i := range 100 {
+			c.Store(math.NaN(), i)
+		}
+		if n := c.Len(); n > 8 {
+			t.Fatalf("%v: Len = %d after 100 NaN stores into capacity 8", p, n)
+		}
+		if _, ok := c.Load(math.NaN()); ok {
+			t.Fatalf("%v: Load(NaN) found an entry", p)
+		}
+		c.Clear()
+		if n := c.Len(); n != 0 {
+			t.Fatalf("%v: Len = %d after Clear", p, n)
+		}
+		c.Close()
+		if evicted != 100 {
+			t.Fatalf("%v: OnEvict called %d times for 100 stored entries (evicted, rejected or cleared), want 100", p, evicted)
+		}
 	}
 }
