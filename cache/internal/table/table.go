@@ -11,10 +11,11 @@
 //   - The key is not stored twice. A Go map keeps its own copy of every key
 //     beside the pointer to the node that holds the key again; this table
 //     keeps only the pointer and compares against the node's key.
-//   - A lookup reads one cache line of table before it reads the node. A Go
-//     map's group is 8 control bytes and 8 key/pointer slots of 16 bytes (for
-//     an int key) — 136 bytes, three lines — and a lookup reads the control
-//     word and then the slot, often on another line.
+//   - A lookup reads one cache line of table per group it probes (1.2
+//     groups for a hit in a full table, see maxLoadNum) before it reads the
+//     node. A Go map's group is 8 control bytes and 8 key/pointer slots of
+//     16 bytes (for an int key) — 136 bytes, three lines — and a lookup
+//     reads the control word and then the slot, often on another line.
 //   - The shard already has the key's hash (it chose the shard by it), and
 //     knows how many entries it will ever hold, so the table is given the
 //     hash instead of computing it again and is sized for its shard's
