@@ -89,6 +89,7 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		TTL:               int64(opts.TTL),
 		Now:               engineClock(opts.Clock),
 		NewPolicy:         newPolicy[K, V](opts.Policy),
+		Sample:            opts.Policy != LRU,
 		Weigh:             opts.Weigher,
 		ExpireAfterAccess: opts.ExpireAfterAccess,
 		RefreshAfter:      int64(opts.RefreshAfter),

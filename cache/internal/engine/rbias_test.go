@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ func newLRUEngine(capacity, shards int) *Engine[int, int] {
 		Shards:    shards,
 		Now:       func() int64 { return int64(time.Since(start)) + 1 },
 		NewPolicy: func(int, func(int) uint64) Policy[int, int] { return lru.New[int, int]() },
+		Sample:    true, // the sampling tests need it; the facade sets it for frequency policies
 	})
 }
 
@@ -177,5 +179,59 @@ func TestSampling_NeverWithOneGoroutine(t *testing.T) {
 		if sk := e.shards[0].skip.Load(); sk != 0 {
 			t.Fatalf("read %d: one goroutine's reads are sampled (skip %d)", i, sk)
 		}
+	}
+}
+
+// TestSampling_ContendedWritesRaiseItCalmWritesLowerIt holds a shard's lock
+// while a write waits for it, which raises the shard's read sampling a step
+// (up to maxWriteSkip), and then checks that calmWriteRun uncontended writes
+// lower it a step, and that one goroutine's writes alone never raise it.
+func TestSampling_ContendedWritesRaiseItCalmWritesLowerIt(t *testing.T) {
+	for _, sample := range []bool{true, false} {
+		e := newLRUEngine(1024, 1)
+		e.shards[0].sample = sample
+		testContendedWrites(t, e, sample)
+	}
+}
+
+func testContendedWrites(t *testing.T, e *Engine[int, int], sample bool) {
+	s := &e.shards[0]
+	for k := range 2 * calmWriteRun {
+		e.Store(k, k, 0)
+	}
+	if sk := s.skip.Load(); sk != 0 {
+		t.Fatalf("skip %d after one goroutine's writes, want 0", sk)
+	}
+	contend := func() {
+		s.lock()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			e.Store(-1, -1, 0) // waits for the lock
+		}()
+		for s.mu.state.Load()&writerWaiting == 0 { // until the write waits
+			runtime.Gosched()
+		}
+		s.unlock()
+		<-done
+	}
+	if !sample {
+		contend()
+		if sk := s.skip.Load(); sk != 0 {
+			t.Fatalf("skip %d after a contended write to a shard that does not sample", sk)
+		}
+		return
+	}
+	for want := uint32(1); want <= maxWriteSkip+1; want++ {
+		contend()
+		if sk := s.skip.Load(); sk != min(want, maxWriteSkip) {
+			t.Fatalf("after %d contended writes: skip %d, want %d", want, sk, min(want, maxWriteSkip))
+		}
+	}
+	for range calmWriteRun {
+		e.Store(1, 1, 0)
+	}
+	if sk := s.skip.Load(); sk != maxWriteSkip-1 {
+		t.Fatalf("after %d calm writes: skip %d, want %d", calmWriteRun, sk, maxWriteSkip-1)
 	}
 }

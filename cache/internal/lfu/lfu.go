@@ -49,14 +49,18 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 }
 
 // Access counts a use.
-func (p *Policy[K, V]) Access(n *node.Node[K, V]) {
+func (p *Policy[K, V]) Access(n *node.Node[K, V]) { p.AccessN(n, 1) }
+
+// AccessN counts w uses.
+func (p *Policy[K, V]) AccessN(n *node.Node[K, V], w uint32) {
 	if int(n.Freq) < maxFreq {
 		list.Remove(n)
-		n.Freq++
+		n.Freq = uint8(min(maxFreq, int(n.Freq)+int(w)))
 		p.lists[n.Freq].PushBack(n)
 	} else {
 		p.lists[n.Freq].MoveToBack(n)
 	}
+	p.uses += int(w) - 1
 	p.used()
 }
 

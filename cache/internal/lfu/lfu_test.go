@@ -42,6 +42,17 @@ func TestPolicy_EvictsLeastFrequentThenLeastRecent(t *testing.T) {
 				freq[k] = min(freq[k]+1, maxFreq)
 				last[k] = clock
 			},
+			"AccessN": func(t *rapid.T) {
+				k := rapid.IntRange(0, 20).Draw(t, "k")
+				if nodes[k] == nil {
+					return
+				}
+				w := rapid.Uint32Range(1, 8).Draw(t, "w")
+				p.AccessN(nodes[k], w)
+				clock++
+				freq[k] = min(freq[k]+int(w), maxFreq)
+				last[k] = clock
+			},
 			"Evict": func(t *rapid.T) {
 				v := p.Victim()
 				if len(nodes) == 0 {

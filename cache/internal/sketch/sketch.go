@@ -52,18 +52,23 @@ func (s *Sketch) Frequency(h uint64) int {
 
 // Increment records one occurrence of h. Every sampleSize increments, all
 // counters are halved.
-func (s *Sketch) Increment(h uint64) {
+func (s *Sketch) Increment(h uint64) { s.IncrementBy(h, 1) }
+
+// IncrementBy counts w occurrences of h at once: the counters and the
+// count towards the next halving end as w calls of Increment leave them,
+// unless a halving falls due in between (it then happens once, after).
+func (s *Sketch) IncrementBy(h uint64, w uint32) {
 	block, ch := s.locate(h)
-	added := false
+	var grew uint64 // the most any counter grew: the calls that added
 	for i := range 4 {
 		slot, shift := counter(block, ch, i)
-		if (s.table[slot]>>shift)&maxCount != maxCount {
-			s.table[slot] += 1 << shift
-			added = true
-		}
+		c := (s.table[slot] >> shift) & maxCount
+		d := min(uint64(w), maxCount-c)
+		s.table[slot] += d << shift
+		grew = max(grew, d)
 	}
-	if added {
-		s.size++
+	if grew > 0 {
+		s.size += int(grew)
 		if s.size >= s.sampleSize {
 			s.reset()
 		}

@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"slices"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -66,4 +67,29 @@ func TestSketch_DistinguishesHotFromCold(t *testing.T) {
 	if hot <= 3*cold {
 		t.Fatalf("hot keys sum %d, unseen keys sum %d: the sketch does not tell them apart", hot, cold)
 	}
+}
+
+// TestSketch_IncrementByIsRepeatedIncrement checks that a weighted increment
+// leaves the counters and the halving count as that many single increments
+// do, saturation included, as long as no halving falls in between.
+func TestSketch_IncrementByIsRepeatedIncrement(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		capacity := rapid.IntRange(1, 512).Draw(t, "capacity")
+		a, b := New(capacity), New(capacity)
+		keys := rapid.SliceOfN(rapid.Uint64(), 1, 8).Draw(t, "keys")
+		for range rapid.IntRange(1, 50).Draw(t, "steps") {
+			k := keys[rapid.IntRange(0, len(keys)-1).Draw(t, "key")]
+			w := rapid.Uint32Range(1, 20).Draw(t, "w")
+			if a.size+int(w) >= a.sampleSize {
+				return // a halving would fall in between
+			}
+			a.IncrementBy(k, w)
+			for range w {
+				b.Increment(k)
+			}
+			if !slices.Equal(a.table, b.table) || a.size != b.size {
+				t.Fatalf("IncrementBy(%#x, %d): size %d, table differs: %v; %d Increments: size %d", k, w, a.size, !slices.Equal(a.table, b.table), w, b.size)
+			}
+		}
+	})
 }

@@ -38,12 +38,13 @@ func (c *climber) init(capacity int64) {
 	}
 }
 
-// record counts a hit or a miss and reports whether a sample is complete.
-func (c *climber) record(hit bool) bool {
+// record counts w hits or misses and reports whether a sample is
+// complete.
+func (c *climber) record(hit bool, w uint32) bool {
 	if hit {
-		c.hits++
+		c.hits += int(w)
 	} else {
-		c.misses++
+		c.misses += int(w)
 	}
 	return c.hits+c.misses >= c.sampleSize
 }

@@ -56,7 +56,7 @@ func newShadow(capacity int64) *shadow {
 
 // observe records a request for the key with hash h that the policy served
 // as a hit or a miss, if the key is in the sample.
-func (s *shadow) observe(h uint64, hit bool) {
+func (s *shadow) observe(h uint64, hit bool, w uint32) {
 	// Rotated so the sample is independent of the bits that choose the
 	// shard and the sketch block.
 	if bits.RotateLeft64(h, 23)&s.mask != 0 {
@@ -65,9 +65,9 @@ func (s *shadow) observe(h uint64, hit bool) {
 	slot, lruHit := s.index[h]
 	switch {
 	case lruHit && !hit:
-		s.lruOnly++
+		s.lruOnly += int(w)
 	case hit && !lruHit:
-		s.realOnly++
+		s.realOnly += int(w)
 	}
 	if lruHit {
 		if s.head != slot {

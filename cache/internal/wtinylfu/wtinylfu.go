@@ -90,29 +90,38 @@ func New[K comparable, V any](capacity int, hash func(K) uint64) *Policy[K, V] {
 func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 	h := p.hash(n.Key)
 	p.sketch.Increment(h)
-	p.observe(h, false)
+	p.observe(h, false, 1)
 	n.Queue = inWindow
 	p.window.PushBack(n)
 	p.windowWeight += int64(n.Weight)
 	p.candidate = nil
 	p.evictFromWindow()
-	if p.climber.record(false) {
+	if p.climber.record(false, 1) {
 		p.adapt()
 	}
 }
 
 // Access records a hit.
-func (p *Policy[K, V]) Access(n *node.Node[K, V]) {
+func (p *Policy[K, V]) Access(n *node.Node[K, V]) { p.AccessN(n, 1) }
+
+// AccessN records a hit that stands for w hits: the sketch, the climber's
+// hit rate and the shadow's tally count it w times; the entry moves up
+// once.
+func (p *Policy[K, V]) AccessN(n *node.Node[K, V], w uint32) {
 	h := p.hash(n.Key)
-	p.observe(h, true)
-	p.touch(n, h)
-	if p.climber.record(true) {
+	p.observe(h, true, w)
+	p.sketch.IncrementBy(h, w)
+	p.promote(n)
+	if p.climber.record(true, w) {
 		p.adapt()
 	}
 }
 
 // Update records a write to a live entry whose weight is unchanged.
-func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.touch(n, p.hash(n.Key)) }
+func (p *Policy[K, V]) Update(n *node.Node[K, V]) {
+	p.sketch.Increment(p.hash(n.Key))
+	p.promote(n)
+}
 
 // Remove forgets an entry.
 func (p *Policy[K, V]) Remove(n *node.Node[K, V]) {
@@ -179,10 +188,9 @@ func (p *Policy[K, V]) Clear() {
 // simulator's report).
 func (p *Policy[K, V]) WindowMax() int64 { return p.windowMax }
 
-// touch records a use of n, whose key hashes to h: the sketch counts it and
-// the entry moves up.
-func (p *Policy[K, V]) touch(n *node.Node[K, V], h uint64) {
-	p.sketch.Increment(h)
+// promote moves n up after a use: to the back of its list, and from
+// probation to protected.
+func (p *Policy[K, V]) promote(n *node.Node[K, V]) {
 	switch n.Queue {
 	case inWindow:
 		p.window.MoveToBack(n)
@@ -263,8 +271,8 @@ func (p *Policy[K, V]) next(n *node.Node[K, V]) *node.Node[K, V] {
 // observe feeds a lookup to the shadow LRU and acts on its verdict: a boost
 // of the window while LRU does significantly better on the same requests,
 // halved whenever it does significantly worse.
-func (p *Policy[K, V]) observe(h uint64, hit bool) {
-	p.shadow.observe(h, hit)
+func (p *Policy[K, V]) observe(h uint64, hit bool, w uint32) {
+	p.shadow.observe(h, hit, w)
 	v, ok := p.shadow.verdict()
 	if !ok || v == 0 {
 		return

@@ -115,7 +115,7 @@ func TestShadow_IsAnExactLRUWhenSmall(t *testing.T) {
 	// Policy says miss on every request; LRU hits 3 of them (the repeats
 	// within three distinct keys).
 	for _, k := range []uint64{1, 2, 3, 1, 2, 4, 3, 4} {
-		s.observe(k, false)
+		s.observe(k, false, 1)
 	}
 	if s.lruOnly != 3 || s.realOnly != 0 {
 		t.Fatalf("lruOnly %d, realOnly %d; want 3 and 0", s.lruOnly, s.realOnly)
@@ -154,5 +154,31 @@ func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
 	p.Ordered(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
 	if len(got) != 5 || got[0] != 1 {
 		t.Fatalf("Ordered = %v, want 5 entries with the protected entry 1 first", got)
+	}
+}
+
+// TestPolicy_AccessNWeighsAHitAsWHits checks that a sampled hit of weight w
+// counts w times in the sketch and the climber, and moves the entry once,
+// as w hits in a row would.
+func TestPolicy_AccessNWeighsAHitAsWHits(t *testing.T) {
+	for _, w := range []uint32{1, 2, 4, 8} {
+		a, b := New[int, int](1000, hash), New[int, int](1000, hash)
+		na, nb := &node.Node[int, int]{Key: 7, Weight: 1}, &node.Node[int, int]{Key: 7, Weight: 1}
+		a.Add(na)
+		b.Add(nb)
+		a.AccessN(na, w)
+		for range w {
+			b.Access(nb)
+		}
+		h := hash(7)
+		if fa, fb := a.sketch.Frequency(h), b.sketch.Frequency(h); fa != fb || fa != min(15, int(1+w)) {
+			t.Errorf("w=%d: frequency %d after AccessN, %d after %d Accesses; want %d", w, fa, fb, w, min(15, int(1+w)))
+		}
+		if a.climber.hits != b.climber.hits || a.climber.hits != int(w) {
+			t.Errorf("w=%d: climber counted %d hits, %d after %d Accesses", w, a.climber.hits, b.climber.hits, w)
+		}
+		if na.Queue != nb.Queue {
+			t.Errorf("w=%d: entry on list %d after AccessN, %d after Accesses", w, na.Queue, nb.Queue)
+		}
 	}
 }
