@@ -16,6 +16,10 @@
 // apply the recorded hits in order, and evict. With one goroutine nothing is
 // lost from the buffer, so the policy is applied exactly: with Shards: 1 and
 // Policy: LRU a replay reproduces textbook LRU hit counts to the request.
+// When goroutines contend for a shard, WTinyLFU and LFU record only a sample
+// of its hits (down to one in 8) and count each recorded hit as the hits it
+// stands for; LRU, which cannot weigh a hit it did not see, records every
+// hit from any number of goroutines.
 //
 // # Compared with sync.Map
 //
