@@ -109,8 +109,8 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 		if err := ctx.Err(); err != nil {
 			return zero, err
 		}
-		s, _ := e.shardFor(key)
-		v, c, own, stale := e.claim(s, key)
+		s, h := e.shardFor(key)
+		v, c, own, stale := e.claim(s, key, h)
 		if c == nil {
 			return v, nil // it arrived meanwhile
 		}
@@ -135,11 +135,12 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 // claim finds key live (returning its value and a nil call), or the call
 // loading it, or registers a new call that the caller owns and must run.
 // stale reports that the call found had already been cancelled by a delete:
-// the caller must wait for it (one load at a time) and then load afresh.
-func (e *Engine[K, V]) claim(s *shard[K, V], key K) (v V, c *call[V], own, stale bool) {
+// the caller must wait for it (one load at a time) and then load afresh. h
+// is the hash of key that chose s.
+func (e *Engine[K, V]) claim(s *shard[K, V], key K, h uint64) (v V, c *call[V], own, stale bool) {
 	s.lock()
 	now := e.maintainLocked(s, 0)
-	if n := s.liveLocked(key, s.m.Hash(key), now); n != nil {
+	if n := s.liveLocked(key, h, now); n != nil {
 		v = n.Value
 		e.hitLocked(s, n, now)
 	} else if c = s.calls[key]; c != nil {
@@ -217,10 +218,11 @@ func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 		}
 	default:
 		now := e.maintainLocked(s, ttl)
-		n := s.liveLocked(key, s.m.Hash(key), now)
+		h := s.m.Hash(key)
+		n := s.liveLocked(key, h, now)
 		switch {
 		case n == nil:
-			e.insertLocked(s, key, s.m.Hash(key), c.val, w, now, ttl)
+			e.insertLocked(s, key, h, c.val, w, now, ttl)
 		case c.refresh:
 			e.updateLocked(s, n, c.val, w, now, ttl)
 		default:
@@ -274,8 +276,8 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 			result[k] = v
 			continue
 		}
-		s, _ := e.shardFor(k)
-		v, c, own, stale := e.claim(s, k)
+		s, h := e.shardFor(k)
+		v, c, own, stale := e.claim(s, k, h)
 		switch {
 		case c == nil:
 			result[k] = v
