@@ -90,13 +90,12 @@ const MinShardCapacity = 1024
 // Policy is an eviction policy for one shard. All methods are called with
 // the shard's write lock held.
 type Policy[K comparable, V any] interface {
-	Add(n *node.Node[K, V])    // a new entry
-	Access(n *node.Node[K, V]) // a hit on a live entry
-	// AccessN is a hit on a live entry that stands for w hits: under
-	// contention the shard records one hit in w (see recordHit), and the
-	// policy counts the recorded one w times, so that sampled hits keep
-	// their weight against new entries.
-	AccessN(n *node.Node[K, V], w uint32)
+	Add(n *node.Node[K, V]) // a new entry
+	// Access is a hit on a live entry that stands for w hits: 1, except
+	// under contention, when the shard records one hit in w (see
+	// recordHit) and the policy counts the recorded one w times, so that
+	// sampled hits keep their weight against new entries.
+	Access(n *node.Node[K, V], w uint32)
 	Update(n *node.Node[K, V]) // a write to a live entry
 	Remove(n *node.Node[K, V]) // an entry leaves the cache
 	Victim() *node.Node[K, V]  // the entry to evict next; nil if empty
@@ -166,9 +165,8 @@ type Engine[K comparable, V any] struct {
 	shift  uint // 64 - log2(len(shards)): shardFor takes the hash's top bits
 
 	// readers is the reader table of the shards' reader bias (rbias.go);
-	// rmask is len(readers)-1.
+	// its length is a power of two.
 	readers []readerSlot[K, V]
-	rmask   uint64
 
 	seed  maphash.Seed
 	fixed func(K) uint64 // Config.Hash; nil: maphash with seed
@@ -288,7 +286,6 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 	e.needNow = e.eaa || e.refreshAfter > 0
 	e.extras = e.needNow || e.rec != nil
 	e.bg.init()
-	e.rmask = uint64(len(e.readers) - 1)
 	base, extra := cfg.Capacity/cfg.Shards, cfg.Capacity%cfg.Shards
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -465,7 +462,7 @@ const calmWriteRun = 256
 // two goroutines, no reader ever found it full and every hit reached the
 // policy, inside the writes' critical sections). One goroutine alone
 // never samples: replays stay exact. A recorded hit is applied with the
-// weight of the hits it stands for (Policy.AccessN), so sampled hits keep
+// weight of the hits it stands for (Policy.Access), so sampled hits keep
 // their weight in the frequency sketch against new entries, which are
 // never sampled.
 func (s *shard[K, V]) recordHit(n *node.Node[K, V], r *readerSlot[K, V]) {
@@ -498,23 +495,31 @@ func (s *shard[K, V]) drainFull(n *node.Node[K, V], r *readerSlot[K, V]) {
 		// Another goroutine holds the policy: readers are outpacing it.
 		// Sample more, once per drain.
 		if s.sample && s.contended.CompareAndSwap(false, true) {
-			if sk := s.skip.Load(); sk < maxSkip {
-				s.skip.CompareAndSwap(sk, sk+1)
-			}
+			s.raiseSkip(maxSkip)
 		}
 		return
 	}
 	s.drainReadsLocked()
-	if n.Live {
-		s.policy.AccessN(n, 1<<s.skip.Load())
-	}
+	s.accessLocked(n)
 	// No reader found the policy busy since the last drain: sample less.
 	if !s.contended.Swap(false) {
-		if sk := s.skip.Load(); sk > 0 {
-			s.skip.CompareAndSwap(sk, sk-1)
-		}
+		s.lowerSkip()
 	}
 	s.pmu.Unlock()
+}
+
+// raiseSkip samples one step more, up to one hit in 2^limit; lowerSkip one
+// step less. A racing step by another goroutine may make either a no-op.
+func (s *shard[K, V]) raiseSkip(limit uint32) {
+	if sk := s.skip.Load(); sk < limit {
+		s.skip.CompareAndSwap(sk, sk+1)
+	}
+}
+
+func (s *shard[K, V]) lowerSkip() {
+	if sk := s.skip.Load(); sk > 0 {
+		s.skip.CompareAndSwap(sk, sk-1)
+	}
 }
 
 // lock takes the shard for a write: the map lock, then the policy lock.
@@ -526,14 +531,10 @@ func (s *shard[K, V]) lock() {
 	} else if !s.mu.TryLock() {
 		s.mu.Lock()
 		s.calmWrites = 0
-		if sk := s.skip.Load(); sk < maxWriteSkip {
-			s.skip.CompareAndSwap(sk, sk+1) // a reader's drain may move it too
-		}
+		s.raiseSkip(maxWriteSkip)
 	} else if s.calmWrites++; s.calmWrites >= calmWriteRun {
 		s.calmWrites = 0
-		if sk := s.skip.Load(); sk > 0 {
-			s.skip.CompareAndSwap(sk, sk-1)
-		}
+		s.lowerSkip()
 	}
 	if s.bias.Load() {
 		s.revokeLocked()
@@ -561,25 +562,16 @@ func (s *shard[K, V]) tryLock() bool {
 }
 
 func (s *shard[K, V]) drainReadsLocked() {
-	if s.skip.Load() == 0 {
-		s.reads.drainLocked(s.accessLocked)
-		return
-	}
-	s.reads.drainLocked(s.accessSampledLocked)
+	s.reads.drainLocked(s.accessLocked)
 }
 
+// accessLocked applies a recorded hit, weighed as the hits it stands for
+// while the shard samples one in 2^skip: the current skip's weight, not
+// the one the hit was recorded under; skip moves one step at a time,
+// seldom.
 func (s *shard[K, V]) accessLocked(n *node.Node[K, V]) {
 	if n.Live {
-		s.policy.Access(n)
-	}
-}
-
-// accessSampledLocked applies a hit recorded while the shard sampled one
-// in 2^skip. The weight is the current skip's, not the one the hit was
-// recorded under; skip moves one step at a time, seldom.
-func (s *shard[K, V]) accessSampledLocked(n *node.Node[K, V]) {
-	if n.Live {
-		s.policy.AccessN(n, 1<<s.skip.Load())
+		s.policy.Access(n, 1<<s.skip.Load())
 	}
 }
 
@@ -587,7 +579,7 @@ func (s *shard[K, V]) accessSampledLocked(n *node.Node[K, V]) {
 // lookup through Load already counted a miss, and restarts the entry's TTL
 // when entries expire after access.
 func (e *Engine[K, V]) hitLocked(s *shard[K, V], n *node.Node[K, V], now int64) {
-	s.policy.Access(n)
+	s.policy.Access(n, 1)
 	s.directHits.Add(1)
 	s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile
 	if e.eaa {

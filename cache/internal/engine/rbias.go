@@ -86,7 +86,7 @@ func biasClock() int64 { return int64(time.Since(readerEpoch)) }
 // s in, or nil if it took the read lock instead; runlock needs it back.
 func (e *Engine[K, V]) rlock(s *shard[K, V]) *readerSlot[K, V] {
 	if s.bias.Load() {
-		r := &e.readers[stackSlot()&e.rmask]
+		r := &e.readers[stackSlot()&uint64(len(e.readers)-1)]
 		if r.shard.CompareAndSwap(nil, s) {
 			if s.bias.Load() {
 				return r

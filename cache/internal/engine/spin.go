@@ -95,30 +95,30 @@ func (l *shardLock) Unlock() {
 }
 
 // slow retries try until it succeeds: spinning, then yielding, then parked
-// until an unlock. A writer announces itself so that new readers wait.
+// until an unlock (wait.Until's event count: register, try once more, and
+// only then park, so an unlock between the try and the park is seen).
 func (l *shardLock) slow(try func() bool, writer bool) {
-	for i := 0; ; i++ {
-		if writer {
-			if s := l.state.Load(); s&writerWaiting == 0 && s != 0 {
-				l.state.CompareAndSwap(s, s|writerWaiting)
-			}
-		}
-		if try() {
+	for i := range lockTries {
+		if l.attempt(try, writer) {
 			return
 		}
-		switch {
-		case i < lockBusySpins:
-		case i < lockTries:
+		if i >= lockBusySpins {
 			runtime.Gosched()
-		default:
-			// The event count: register, try once more, and only then
-			// park, so an unlock between the try and the park is seen.
-			t := l.waiters.Prepare()
-			if try() {
-				l.waiters.Cancel(t)
-				return
-			}
-			_ = l.waiters.Wait(context.Background(), t) // never cancelled
 		}
 	}
+	_, _ = wait.Until(context.Background(), &l.waiters, 0, func() (struct{}, bool) {
+		return struct{}{}, l.attempt(try, writer)
+	}) // never cancelled
+}
+
+// attempt is one try of slow. A writer first announces itself, so that
+// new readers wait; Unlock clears the announcement, so it is made again on
+// every try.
+func (l *shardLock) attempt(try func() bool, writer bool) bool {
+	if writer {
+		if s := l.state.Load(); s&writerWaiting == 0 && s != 0 {
+			l.state.CompareAndSwap(s, s|writerWaiting)
+		}
+	}
+	return try()
 }

@@ -15,21 +15,17 @@ func TestShardLock_ExcludesWritersFromReadersAndEachOther(t *testing.T) {
 	var wg sync.WaitGroup
 	const writers, readers, rounds = 3, 3, 20_000
 	for range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range rounds {
 				l.Lock()
 				a++
 				b++
 				l.Unlock()
 			}
-		}()
+		})
 	}
 	for range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range rounds {
 				l.RLock()
 				if a != b {
@@ -37,7 +33,7 @@ func TestShardLock_ExcludesWritersFromReadersAndEachOther(t *testing.T) {
 				}
 				l.RUnlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if a != writers*rounds || b != a {
@@ -56,9 +52,7 @@ func TestShardLock_ParkedWaitersAllWake(t *testing.T) {
 	var wg sync.WaitGroup
 	got := make(chan string, 8)
 	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if i%2 == 0 {
 				l.RLock()
 				got <- "r"
@@ -68,7 +62,7 @@ func TestShardLock_ParkedWaitersAllWake(t *testing.T) {
 				got <- "w"
 				l.Unlock()
 			}
-		}()
+		})
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for l.waiters.Waiting() == 0 {

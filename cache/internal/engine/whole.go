@@ -30,12 +30,11 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 		if s.wheel != nil {
 			now = e.now()
 		}
-		s.m.All(func(n *node.Node[K, V]) bool {
+		for n := range s.m.All() {
 			if !n.Expired(now) {
 				batch = append(batch, Entry[K, V]{Key: n.Key, Value: n.Value})
 			}
-			return true
-		})
+		}
 		s.mu.RUnlock()
 		for j := range batch {
 			if !f(batch[j].Key, batch[j].Value) {
@@ -94,7 +93,7 @@ func (e *Engine[K, V]) Clear() {
 		if s.wheel != nil {
 			now = e.now()
 		}
-		s.m.All(func(n *node.Node[K, V]) bool {
+		for n := range s.m.All() {
 			n.Live = false
 			cause := Deleted
 			if n.Expired(now) {
@@ -104,8 +103,7 @@ func (e *Engine[K, V]) Clear() {
 			if s.listen {
 				s.events.push(n.Key, n.Value, cause)
 			}
-			return true
-		})
+		}
 		s.m.Clear()
 		if s.aux != nil {
 			clear(s.aux)

@@ -48,11 +48,8 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 	p.used()
 }
 
-// Access counts a use.
-func (p *Policy[K, V]) Access(n *node.Node[K, V]) { p.AccessN(n, 1) }
-
-// AccessN counts w uses.
-func (p *Policy[K, V]) AccessN(n *node.Node[K, V], w uint32) {
+// Access counts w uses.
+func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
 	if int(n.Freq) < maxFreq {
 		list.Remove(n)
 		n.Freq = uint8(min(maxFreq, int(n.Freq)+int(w)))
@@ -65,7 +62,7 @@ func (p *Policy[K, V]) AccessN(n *node.Node[K, V], w uint32) {
 }
 
 // Update counts a write as a use.
-func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.Access(n) }
+func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.Access(n, 1) }
 
 // Remove forgets an entry.
 func (p *Policy[K, V]) Remove(n *node.Node[K, V]) { list.Remove(n) }

@@ -37,18 +37,18 @@ func TestPolicy_EvictsLeastFrequentThenLeastRecent(t *testing.T) {
 				if nodes[k] == nil {
 					return
 				}
-				p.Access(nodes[k])
+				p.Access(nodes[k], 1)
 				clock++
 				freq[k] = min(freq[k]+1, maxFreq)
 				last[k] = clock
 			},
-			"AccessN": func(t *rapid.T) {
+			"AccessWeighted": func(t *rapid.T) {
 				k := rapid.IntRange(0, 20).Draw(t, "k")
 				if nodes[k] == nil {
 					return
 				}
 				w := rapid.Uint32Range(1, 8).Draw(t, "w")
-				p.AccessN(nodes[k], w)
+				p.Access(nodes[k], w)
 				clock++
 				freq[k] = min(freq[k]+int(w), maxFreq)
 				last[k] = clock
@@ -86,12 +86,12 @@ func TestPolicy_AgingHalvesCounts(t *testing.T) {
 	hot := &node.Node[int, int]{Key: 1}
 	p.Add(hot)
 	for range 10 {
-		p.Access(hot)
+		p.Access(hot, 1)
 	}
 	cold := &node.Node[int, int]{Key: 2}
 	p.Add(cold) // 12 uses ≥ 8×2 not yet; keep going
 	for range 4 {
-		p.Access(cold)
+		p.Access(cold, 1)
 	}
 	// 16 uses: the counts were halved (hot 11 → 5, cold 5 → 2).
 	if hot.Freq != 5 || cold.Freq != 2 {
@@ -108,9 +108,9 @@ func TestPolicy_OrderedMostUsedFirst(t *testing.T) {
 	p.Add(a)
 	p.Add(b)
 	p.Add(c)
-	p.Access(b)
-	p.Access(b)
-	p.Access(c)
+	p.Access(b, 1)
+	p.Access(b, 1)
+	p.Access(c, 1)
 	var got []int
 	p.Ordered(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
 	if !slices.Equal(got, []int{2, 3, 1}) {

@@ -23,11 +23,9 @@ func New[K comparable, V any]() *Policy[K, V] {
 // Add makes a new entry the most recently used.
 func (p *Policy[K, V]) Add(n *node.Node[K, V]) { p.l.PushBack(n) }
 
-// Access records a use of an entry already added.
-func (p *Policy[K, V]) Access(n *node.Node[K, V]) { p.l.MoveToBack(n) }
-
-// AccessN is Access: recency has no weight.
-func (p *Policy[K, V]) AccessN(n *node.Node[K, V], _ uint32) { p.l.MoveToBack(n) }
+// Access records a use of an entry already added; recency has no weight,
+// so w is ignored.
+func (p *Policy[K, V]) Access(n *node.Node[K, V], _ uint32) { p.l.MoveToBack(n) }
 
 // Update records a write to an entry already added.
 func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.l.MoveToBack(n) }

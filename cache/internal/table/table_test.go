@@ -17,6 +17,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 type nd = node.Node[int, int]
 
+// seededHash is a maphash of int keys with a fresh seed.
+func seededHash() func(int) uint64 {
+	seed := maphash.MakeSeed()
+	return func(k int) uint64 { return maphash.Comparable(seed, k) }
+}
+
 // check verifies the table's invariants from scratch: every entry is found
 // by its probe, every overflow count is the number of entries whose probe
 // passed its group (or saturated), and count is the number of full slots.
@@ -112,13 +118,12 @@ func TestTable_AgainstMap(t *testing.T) {
 			}
 		}
 		seen := 0
-		tb.All(func(n *nd) bool {
+		for n := range tb.All() {
 			if model[n.Key] != n {
 				rt.Fatalf("All yielded %d, not in the model", n.Key)
 			}
 			seen++
-			return true
-		})
+		}
 		if seen != len(model) {
 			rt.Fatalf("All yielded %d nodes, model has %d", seen, len(model))
 		}
@@ -179,8 +184,7 @@ func TestTable_LookupEndsWhenEveryGroupOverflows(t *testing.T) {
 // victim, insert the newcomer), then checks how many groups lookups visit:
 // overflow counts that only rise would make misses probe ever further.
 func TestTable_ProbesStayShortUnderChurn(t *testing.T) {
-	seed := maphash.MakeSeed()
-	hash := func(k int) uint64 { return maphash.Comparable(seed, k) }
+	hash := seededHash()
 	const limit = 50_000
 	var tb Table[int, int]
 	tb.Init(limit, limit, hash)
@@ -292,8 +296,7 @@ func TestTable_RemoveAbsentPanics(t *testing.T) {
 // TestTable_SizedForLimit checks that a table that grows to its limit is
 // sized for it, not rounded up to a power of two.
 func TestTable_SizedForLimit(t *testing.T) {
-	seed := maphash.MakeSeed()
-	hash := func(k int) uint64 { return maphash.Comparable(seed, k) }
+	hash := seededHash()
 	const limit = 100_001
 	var tb Table[int, int]
 	tb.Init(1024, limit, hash)
@@ -334,8 +337,7 @@ func TestGroupsAreLineAligned(t *testing.T) {
 }
 
 func BenchmarkGet(b *testing.B) {
-	seed := maphash.MakeSeed()
-	hash := func(k int) uint64 { return maphash.Comparable(seed, k) }
+	hash := seededHash()
 	const n = 100_000
 	var tb Table[int, int]
 	tb.Init(n, n, hash)

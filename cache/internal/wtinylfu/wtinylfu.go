@@ -101,13 +101,10 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 	}
 }
 
-// Access records a hit.
-func (p *Policy[K, V]) Access(n *node.Node[K, V]) { p.AccessN(n, 1) }
-
-// AccessN records a hit that stands for w hits: the sketch, the climber's
+// Access records a hit that stands for w hits: the sketch, the climber's
 // hit rate and the shadow's tally count it w times; the entry moves up
 // once.
-func (p *Policy[K, V]) AccessN(n *node.Node[K, V], w uint32) {
+func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
 	h := p.hash(n.Key)
 	p.observe(h, true, w)
 	p.sketch.IncrementBy(h, w)

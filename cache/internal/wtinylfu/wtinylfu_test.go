@@ -80,7 +80,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 			},
 			"Access": func(t *rapid.T) {
 				if n := live[key.Draw(t, "k")]; n != nil {
-					p.Access(n)
+					p.Access(n, 1)
 				}
 			},
 			"Update": func(t *rapid.T) {
@@ -149,7 +149,7 @@ func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
 	}
 	// The window holds one entry; the rest went to probation. A hit in
 	// probation promotes to protected.
-	p.Access(nodes[1])
+	p.Access(nodes[1], 1)
 	var got []int
 	p.Ordered(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
 	if len(got) != 5 || got[0] != 1 {
@@ -157,28 +157,35 @@ func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
 	}
 }
 
-// TestPolicy_AccessNWeighsAHitAsWHits checks that a sampled hit of weight w
-// counts w times in the sketch and the climber, and moves the entry once,
-// as w hits in a row would.
-func TestPolicy_AccessNWeighsAHitAsWHits(t *testing.T) {
+// TestPolicy_AccessWeighsAHitAsWHits checks that a sampled hit of weight w
+// counts w times in the sketch, the climber and the shadow's tally, and
+// moves the entry once, as w hits in a row would.
+func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 	for _, w := range []uint32{1, 2, 4, 8} {
 		a, b := New[int, int](1000, hash), New[int, int](1000, hash)
 		na, nb := &node.Node[int, int]{Key: 7, Weight: 1}, &node.Node[int, int]{Key: 7, Weight: 1}
 		a.Add(na)
 		b.Add(nb)
-		a.AccessN(na, w)
+		a.Access(na, w)
 		for range w {
-			b.Access(nb)
+			b.Access(nb, 1)
 		}
 		h := hash(7)
 		if fa, fb := a.sketch.Frequency(h), b.sketch.Frequency(h); fa != fb || fa != min(15, int(1+w)) {
-			t.Errorf("w=%d: frequency %d after AccessN, %d after %d Accesses; want %d", w, fa, fb, w, min(15, int(1+w)))
+			t.Errorf("w=%d: frequency %d after Access(n, w), %d after Access(n, 1) w times; want %d", w, fa, fb, min(15, int(1+w)))
 		}
 		if a.climber.hits != b.climber.hits || a.climber.hits != int(w) {
-			t.Errorf("w=%d: climber counted %d hits, %d after %d Accesses", w, a.climber.hits, b.climber.hits, w)
+			t.Errorf("w=%d: climber counted %d hits after Access(n, w), %d after Access(n, 1) w times", w, a.climber.hits, b.climber.hits)
 		}
 		if na.Queue != nb.Queue {
-			t.Errorf("w=%d: entry on list %d after AccessN, %d after Accesses", w, na.Queue, nb.Queue)
+			t.Errorf("w=%d: entry on list %d after Access(n, w), %d after Access(n, 1) w times", w, na.Queue, nb.Queue)
+		}
+		// A hit on a key the shadow LRU does not hold counts for the
+		// policy w times.
+		s := newShadow(16)
+		s.observe(99, true, w)
+		if s.realOnly != int(w) {
+			t.Errorf("w=%d: the shadow tallied %d policy-only hits, want %d", w, s.realOnly, w)
 		}
 	}
 }
