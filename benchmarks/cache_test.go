@@ -186,6 +186,7 @@ func (t theineKV) Set(k, v int) {
 	}
 }
 func (t theineKV) Close() { t.c.Close() }
+func (t theineKV) Wait()  { t.c.Wait() } // applies buffered Sets to the policy
 
 type ristrettoKV struct {
 	c   *ristretto.Cache[int, int]
