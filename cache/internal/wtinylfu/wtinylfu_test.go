@@ -95,6 +95,9 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 					total--
 				}
 			},
+			"Resize": func(t *rapid.T) {
+				p.resizeWindow(rapid.Int64Range(0, int64(capacity)+1).Draw(t, "window"))
+			},
 			"Clear": func(t *rapid.T) {
 				if rapid.IntRange(0, 20).Draw(t, "rarely") == 0 {
 					p.Clear()
@@ -187,5 +190,38 @@ func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 		if s.realOnly != int(w) {
 			t.Errorf("w=%d: the shadow tallied %d policy-only hits, want %d", w, s.realOnly, w)
 		}
+	}
+}
+
+// TestPolicy_AGrowingWindowTakesMainsColdestEntries checks that a window
+// that grows is filled at once from the main area's least recently used
+// end, probation before protected, and that one that shrinks moves its
+// oldest entries to probation.
+func TestPolicy_AGrowingWindowTakesMainsColdestEntries(t *testing.T) {
+	p := New[int, int](100, hash)
+	nodes := make([]*node.Node[int, int], 100)
+	for i := range nodes {
+		nodes[i] = &node.Node[int, int]{Key: i, Weight: 1}
+		p.Add(nodes[i])
+	}
+	// The window holds entry 99; probation 0–98 in order of arrival.
+	// Three hits promote 0, 1 and 2 to protected.
+	for _, i := range []int{0, 1, 2} {
+		p.Access(nodes[i], 1)
+	}
+	p.resizeWindow(1 + 97)
+	if p.windowWeight != 98 || p.window.Front() != nodes[99] || p.window.Next(nodes[99]) != nodes[3] {
+		t.Fatalf("window weight %d; want 98: entry 99, then probation's oldest, 3, onwards", p.windowWeight)
+	}
+	// 96 from probation (3–98), then protected's least recently used, 0.
+	// The protected list's share shrank with the main area (to 1), so 1
+	// is demoted to probation.
+	if nodes[0].Queue != inWindow || nodes[1].Queue != inProbation || nodes[2].Queue != inProtected {
+		t.Fatalf("entries 0, 1, 2 on lists %d, %d, %d; want window, probation, protected",
+			nodes[0].Queue, nodes[1].Queue, nodes[2].Queue)
+	}
+	p.resizeWindow(1)
+	if p.windowWeight != 1 || p.window.Front() != nodes[0] {
+		t.Fatalf("after shrinking: window weight %d, holding %v; want 1, entry 0, the most recently moved", p.windowWeight, p.window.Front().Key)
 	}
 }
