@@ -96,7 +96,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 				}
 			},
 			"Resize": func(t *rapid.T) {
-				p.resizeWindow(rapid.Int64Range(0, int64(capacity)+1).Draw(t, "window"))
+				p.resizeWindow(rapid.Int64Range(0, int64(capacity)+1).Draw(t, "window"), rapid.Bool().Draw(t, "take"))
 			},
 			"Clear": func(t *rapid.T) {
 				if rapid.IntRange(0, 20).Draw(t, "rarely") == 0 {
@@ -209,7 +209,7 @@ func TestPolicy_AGrowingWindowTakesMainsColdestEntries(t *testing.T) {
 	for _, i := range []int{0, 1, 2} {
 		p.Access(nodes[i], 1)
 	}
-	p.resizeWindow(1 + 97)
+	p.resizeWindow(1+97, true)
 	if p.windowWeight != 98 || p.window.Front() != nodes[99] || p.window.Next(nodes[99]) != nodes[3] {
 		t.Fatalf("window weight %d; want 98: entry 99, then probation's oldest, 3, onwards", p.windowWeight)
 	}
@@ -220,7 +220,7 @@ func TestPolicy_AGrowingWindowTakesMainsColdestEntries(t *testing.T) {
 		t.Fatalf("entries 0, 1, 2 on lists %d, %d, %d; want window, probation, protected",
 			nodes[0].Queue, nodes[1].Queue, nodes[2].Queue)
 	}
-	p.resizeWindow(1)
+	p.resizeWindow(1, true)
 	if p.windowWeight != 1 || p.window.Front() != nodes[0] {
 		t.Fatalf("after shrinking: window weight %d, holding %v; want 1, entry 0, the most recently moved", p.windowWeight, p.window.Front().Key)
 	}
