@@ -111,6 +111,57 @@ func TestCache_ConcurrentStoresAreAllCounted(t *testing.T) {
 	}
 }
 
+// TestCache_ConcurrentLoadsAreAllCounted checks that Stats counts every
+// Load exactly once, as a hit or a miss, when readers on several goroutines
+// count in the reader table's stripes and a writer keeps turning the
+// shards' reader bias off, so that other loads count in the shards.
+func TestCache_ConcurrentLoadsAreAllCounted(t *testing.T) {
+	const readers, each, capacity = 4, 20_000, 1024
+	for _, p := range []cache.Policy{cache.LRU, cache.WTinyLFU} {
+		c := cache.Must(cache.Options[int, int]{Capacity: capacity, Policy: p})
+		for k := range capacity {
+			c.Store(k, k)
+		}
+		var hits, misses atomic.Uint64
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		var writer sync.WaitGroup
+		writer.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c.Store(i%(2*capacity), i)
+				time.Sleep(50 * time.Microsecond)
+			}
+		})
+		for r := range readers {
+			wg.Go(func() {
+				var h, m uint64
+				for i := range each {
+					if _, ok := c.Load((r*7919 + i) % (2 * capacity)); ok {
+						h++
+					} else {
+						m++
+					}
+				}
+				hits.Add(h)
+				misses.Add(m)
+			})
+		}
+		wg.Wait()
+		close(stop)
+		writer.Wait()
+		st := c.Stats()
+		if st.Hits != hits.Load() || st.Misses != misses.Load() {
+			t.Errorf("%v: Stats counts %d hits and %d misses; the loads saw %d and %d", p, st.Hits, st.Misses, hits.Load(), misses.Load())
+		}
+		c.Close()
+	}
+}
+
 // kvInput and kvOutput are the operations porcupine checks.
 type kvInput struct {
 	op       string // load, store, loadOrStore, delete, cas

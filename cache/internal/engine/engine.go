@@ -212,6 +212,15 @@ type shard[K comparable, V any] struct {
 	biasHold  int64
 	readers   []readerSlot[K, V]
 
+	// Read sampling (see recordHit): record one hit in 2^skip. Every hit
+	// reads skip, so it sits with the fields above, which lookups read and
+	// only writers write, and not beside the counters below, which
+	// lookups write: on one line with the miss count, skip cost every hit
+	// a cache miss whenever a lookup on the other core had missed.
+	skip   atomic.Uint32
+	sample bool // Config.Sample; written once by New
+	_      pad.CacheLinePad
+
 	pmu    sync.Mutex // protects policy and the nodes' policy fields; taken after mu, or alone to drain the read buffer
 	policy Policy[K, V]
 	wheel  *wheel.Wheel[K, V] // nil until the shard stores an entry that expires
@@ -233,13 +242,11 @@ type shard[K comparable, V any] struct {
 	rejections    atomic.Uint64 // written under mu, read by Stats
 	directHits    atomic.Uint64 // hits that bypassed the read buffer
 
-	// Read sampling (see recordHit): record one hit in 2^skip; contended
-	// is set when a reader found the policy lock busy since the last drain.
-	skip          atomic.Uint32
+	// contended is set when a reader found the policy lock busy since the
+	// last drain (see recordHit).
 	contended     atomic.Bool
-	sample        bool          // Config.Sample; written once by New
 	calmWrites    int           // writes since the last that found the lock held; under mu
-	misses        atomic.Uint64 // per shard, so the shards stripe the count
+	misses        atomic.Uint64 // misses of lookups that hold no reader slot (see countMiss)
 	loadSuccesses atomic.Uint64
 	loadFailures  atomic.Uint64
 	loadNanos     atomic.Int64
@@ -391,7 +398,7 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 			e.afterHit(s, key, value, due)
 		}
 	} else {
-		s.misses.Add(1)
+		s.countMiss(r)
 		if e.rec != nil {
 			e.rec.RecordMisses(1)
 		}
@@ -488,6 +495,17 @@ func (s *shard[K, V]) countHit(r *readerSlot[K, V]) {
 	s.directHits.Add(1)
 }
 
+// countMiss counts a lookup that found no live entry, in the reader's
+// stripe if it has one, as countHit does: a count per shard is a line that
+// every core's misses write.
+func (s *shard[K, V]) countMiss(r *readerSlot[K, V]) {
+	if r != nil {
+		r.misses.Add(1)
+		return
+	}
+	s.misses.Add(1)
+}
+
 func (s *shard[K, V]) drainFull(n *node.Node[K, V], r *readerSlot[K, V]) {
 	s.countHit(r)
 	// The policy lock only: readers of the map go on meanwhile.
@@ -581,7 +599,7 @@ func (s *shard[K, V]) accessLocked(n *node.Node[K, V]) {
 func (e *Engine[K, V]) hitLocked(s *shard[K, V], n *node.Node[K, V], now int64) {
 	s.policy.Access(n, 1)
 	s.directHits.Add(1)
-	s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile
+	s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile (maybe in a reader's stripe: only the total is read)
 	if e.eaa {
 		if a := s.aux[n]; a.ttl > 0 {
 			n.ExpireAt.Store(e.expireAt(now, a.ttl))

@@ -49,12 +49,13 @@ const (
 )
 
 // readerSlot is one entry of the reader table: the shard its goroutine is
-// reading, or nil, and a stripe of the hit count. Each has a cache line to
-// itself.
+// reading, or nil, and a stripe of the hit and miss counts. Each has a cache
+// line to itself.
 type readerSlot[K comparable, V any] struct {
-	hits  atomic.Uint64 // hits that readers in this slot did not hand to a read buffer
-	shard atomic.Pointer[shard[K, V]]
-	_     [pad.CacheLineSize - 8 - unsafe.Sizeof(atomic.Pointer[shard[K, V]]{})]byte
+	hits   atomic.Uint64 // hits that readers in this slot did not hand to a read buffer
+	misses atomic.Uint64 // misses of readers in this slot
+	shard  atomic.Pointer[shard[K, V]]
+	_      [pad.CacheLineSize - 16 - unsafe.Sizeof(atomic.Pointer[shard[K, V]]{})]byte
 }
 
 // newReaderTable returns a reader table: four slots per GOMAXPROCS (at

@@ -180,6 +180,7 @@ func (e *Engine[K, V]) Counters() Counters {
 	}
 	for i := range e.readers {
 		c.Hits += e.readers[i].hits.Load()
+		c.Misses += e.readers[i].misses.Load()
 	}
 	return c
 }
