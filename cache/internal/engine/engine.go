@@ -473,10 +473,16 @@ const calmWriteRun = 256
 // never samples: replays stay exact. A recorded hit is applied with the
 // weight of the hits it stands for (Policy.Access), so sampled hits keep
 // their weight in the frequency sketch against new entries, which are
-// never sampled.
+// never sampled. A hit that is not recorded sets the node's reference bit
+// (node.Touch), and W-TinyLFU gives a referenced entry a second chance
+// where it would leave a list, so sampled hits keep their recency too
+// (CLOCK's approximation of LRU): without it, P3 at 100,000 entries
+// replayed from two goroutines hit 29.0–29.8 % against 34.1–35.6 from one;
+// with it, 34.8–36.1 against 34.0–35.5.
 func (s *shard[K, V]) recordHit(n *node.Node[K, V], r *readerSlot[K, V]) {
 	if sk := s.skip.Load(); sk != 0 && rand.Uint32()&(1<<sk-1) != 0 {
 		s.countHit(r)
+		n.Touch() // the recency the policy does not see (see node.Touch)
 		return
 	}
 	if s.reads.add(n) {
@@ -590,7 +596,7 @@ func (s *shard[K, V]) drainReadsLocked() {
 // the one the hit was recorded under; skip moves one step at a time,
 // seldom.
 func (s *shard[K, V]) accessLocked(n *node.Node[K, V]) {
-	if n.Live {
+	if n.Live() {
 		s.policy.Access(n, 1<<s.skip.Load())
 	}
 }
@@ -786,7 +792,7 @@ func (s *shard[K, V]) invalidateSlow(key K, blind bool) {
 	// load of a key at a time); goroutines that join it from now on load
 	// again when it is done (see claim).
 	c.stale = true
-	if n := s.m.Get(key, s.m.Hash(key)); !c.refresh && n != nil && n.Live && !n.Expired(s.clock()) {
+	if n := s.m.Get(key, s.m.Hash(key)); !c.refresh && n != nil && n.Live() && !n.Expired(s.clock()) {
 		c.seen, c.hasSeen = n.Value, true
 	}
 }
@@ -798,7 +804,8 @@ func (e *Engine[K, V]) insertLocked(s *shard[K, V], key K, h uint64, value V, w 
 		s.rejectLocked(key, value)
 		return
 	}
-	n := &node.Node[K, V]{Key: key, Value: value, Weight: w, Live: true}
+	n := &node.Node[K, V]{Key: key, Value: value, Weight: w}
+	n.SetLive(true)
 	s.m.Insert(n, h)
 	s.weight += int64(w)
 	s.policy.Add(n)
@@ -894,7 +901,7 @@ func (s *shard[K, V]) removeLocked(n *node.Node[K, V], cause Cause) {
 		delete(s.aux, n)
 	}
 	s.weight -= int64(n.Weight)
-	n.Live = false
+	n.SetLive(false)
 	if s.listen {
 		s.events.push(n.Key, n.Value, cause)
 	}

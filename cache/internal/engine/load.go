@@ -375,7 +375,7 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
 	s.lock()
 	n := s.m.Get(key, s.m.Hash(key))
-	if n == nil || !n.Live || s.calls[key] != nil || e.now()-s.aux[n].born < e.refreshAfter || !e.bg.add() {
+	if n == nil || !n.Live() || s.calls[key] != nil || e.now()-s.aux[n].born < e.refreshAfter || !e.bg.add() {
 		s.unlock()
 		return
 	}

@@ -55,7 +55,7 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 		s.drainReadsLocked()
 		now := e.now()
 		add := func(n *node.Node[K, V]) bool {
-			if n.Live && !n.Expired(now) {
+			if n.Live() && !n.Expired(now) {
 				var left int64
 				if at := n.ExpireAt.Load(); at != 0 {
 					left = at - now
@@ -94,7 +94,7 @@ func (e *Engine[K, V]) Clear() {
 			now = e.now()
 		}
 		for n := range s.m.All() {
-			n.Live = false
+			n.SetLive(false)
 			cause := Deleted
 			if n.Expired(now) {
 				cause = Expired

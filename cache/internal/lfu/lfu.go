@@ -42,7 +42,7 @@ func New[K comparable, V any](capacity int) *Policy[K, V] {
 
 // Add places a new entry with a use count of 1.
 func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
-	n.Freq = 1
+	n.SetFreq(1)
 	p.lists[1].PushBack(n)
 	p.min = 1
 	p.used()
@@ -50,12 +50,12 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 
 // Access counts w uses.
 func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
-	if int(n.Freq) < maxFreq {
+	if int(n.Freq()) < maxFreq {
 		list.Remove(n)
-		n.Freq = uint8(min(maxFreq, int(n.Freq)+int(w)))
-		p.lists[n.Freq].PushBack(n)
+		n.SetFreq(uint8(min(maxFreq, int(n.Freq())+int(w))))
+		p.lists[n.Freq()].PushBack(n)
 	} else {
-		p.lists[n.Freq].MoveToBack(n)
+		p.lists[n.Freq()].MoveToBack(n)
 	}
 	p.uses += int(w) - 1
 	p.used()
@@ -105,7 +105,7 @@ func (p *Policy[K, V]) age() {
 		nf := max(1, f/2)
 		for n := p.lists[f].Front(); n != nil; n = p.lists[f].Front() {
 			list.Remove(n)
-			n.Freq = uint8(nf)
+			n.SetFreq(uint8(nf))
 			p.lists[nf].PushBack(n)
 		}
 	}

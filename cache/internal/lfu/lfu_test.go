@@ -94,8 +94,8 @@ func TestPolicy_AgingHalvesCounts(t *testing.T) {
 		p.Access(cold, 1)
 	}
 	// 16 uses: the counts were halved (hot 11 → 5, cold 5 → 2).
-	if hot.Freq != 5 || cold.Freq != 2 {
-		t.Fatalf("after aging: hot %d, cold %d; want 5 and 2", hot.Freq, cold.Freq)
+	if hot.Freq() != 5 || cold.Freq() != 2 {
+		t.Fatalf("after aging: hot %d, cold %d; want 5 and 2", hot.Freq(), cold.Freq())
 	}
 	if v := p.Victim(); v != cold {
 		t.Fatalf("Victim = %v after aging, want the colder entry", v.Key)

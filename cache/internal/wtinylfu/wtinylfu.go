@@ -37,6 +37,11 @@ const (
 	// boostStepPercent is how much of the capacity one verdict of the shadow
 	// LRU adds to the window.
 	boostStepPercent = 25
+	// secondChances bounds how many referenced entries (node.TakeRef) one
+	// eviction step passes over before it takes the oldest regardless:
+	// readers set reference bits while the policy runs, so a step must not
+	// chase them without end.
+	secondChances = 16
 	// admitHashDoSThreshold: a candidate at least this frequent that loses
 	// to the victim is still admitted once in 128 times, so an attacker who
 	// keeps the victim hot cannot lock warm entries out (Caffeine's guard).
@@ -91,7 +96,7 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 	h := p.hash(n.Key)
 	p.sketch.Increment(h)
 	p.observe(h, false, 1)
-	n.Queue = inWindow
+	n.SetQueue(inWindow)
 	p.window.PushBack(n)
 	p.windowWeight += int64(n.Weight)
 	p.candidate = nil
@@ -126,7 +131,7 @@ func (p *Policy[K, V]) Remove(n *node.Node[K, V]) {
 		p.candidate = p.next(n)
 	}
 	list.Remove(n)
-	switch n.Queue {
+	switch n.Queue() {
 	case inWindow:
 		p.windowWeight -= int64(n.Weight)
 	case inProtected:
@@ -136,8 +141,17 @@ func (p *Policy[K, V]) Remove(n *node.Node[K, V]) {
 
 // Victim chooses the entry to evict: the loser of the current candidate
 // against the probation list's least recently used entry, by sketch
-// frequency.
+// frequency. A probation entry whose reference bit is set was hit since
+// it was last moved, by a hit the shard sampled out: it is promoted as the
+// hit would have promoted it, and the next entry is weighed instead.
 func (p *Policy[K, V]) Victim() *node.Node[K, V] {
+	for range secondChances {
+		v := p.probation.Front()
+		if v == nil || !v.TakeRef() {
+			break
+		}
+		p.promote(v)
+	}
 	victim := p.probation.Front()
 	if victim == nil {
 		victim = p.protected.Front()
@@ -188,7 +202,7 @@ func (p *Policy[K, V]) WindowMax() int64 { return p.windowMax }
 // promote moves n up after a use: to the back of its list, and from
 // probation to protected.
 func (p *Policy[K, V]) promote(n *node.Node[K, V]) {
-	switch n.Queue {
+	switch n.Queue() {
 	case inWindow:
 		p.window.MoveToBack(n)
 	case inProbation:
@@ -196,7 +210,7 @@ func (p *Policy[K, V]) promote(n *node.Node[K, V]) {
 			p.candidate = p.next(n)
 		}
 		list.Remove(n)
-		n.Queue = inProtected
+		n.SetQueue(inProtected)
 		p.protected.PushBack(n)
 		p.protectedWeight += int64(n.Weight)
 		p.demoteProtected()
@@ -206,16 +220,24 @@ func (p *Policy[K, V]) promote(n *node.Node[K, V]) {
 }
 
 // evictFromWindow moves the window's oldest entries to probation until the
-// window fits; the first one moved becomes the candidate.
+// window fits; the first one moved becomes the candidate. An entry whose
+// reference bit is set moves to the window's newest end instead, once, as
+// the hit that set it would have moved it.
 func (p *Policy[K, V]) evictFromWindow() {
+	chances := secondChances
 	for p.windowWeight > p.windowMax {
 		n := p.window.Front()
 		if n == nil {
 			return
 		}
+		if chances > 0 && n.TakeRef() {
+			chances--
+			p.window.MoveToBack(n)
+			continue
+		}
 		list.Remove(n)
 		p.windowWeight -= int64(n.Weight)
-		n.Queue = inProbation
+		n.SetQueue(inProbation)
 		p.probation.PushBack(n)
 		if p.candidate == nil {
 			p.candidate = n
@@ -224,16 +246,22 @@ func (p *Policy[K, V]) evictFromWindow() {
 }
 
 // demoteProtected moves the protected list's oldest entries to probation
-// until it fits.
+// until it fits, passing over referenced entries as evictFromWindow does.
 func (p *Policy[K, V]) demoteProtected() {
+	chances := secondChances
 	for p.protectedWeight > p.protectedMax {
 		n := p.protected.Front()
 		if n == nil {
 			return
 		}
+		if chances > 0 && n.TakeRef() {
+			chances--
+			p.protected.MoveToBack(n)
+			continue
+		}
 		list.Remove(n)
 		p.protectedWeight -= int64(n.Weight)
-		n.Queue = inProbation
+		n.SetQueue(inProbation)
 		p.probation.PushBack(n)
 	}
 }
@@ -256,7 +284,7 @@ func (p *Policy[K, V]) admit(candidate, victim *node.Node[K, V]) bool {
 
 // next returns the entry after n on its list, or nil.
 func (p *Policy[K, V]) next(n *node.Node[K, V]) *node.Node[K, V] {
-	switch n.Queue {
+	switch n.Queue() {
 	case inWindow:
 		return p.window.Next(n)
 	case inProbation:
@@ -318,11 +346,11 @@ func (p *Policy[K, V]) resizeWindow(w int64, take bool) {
 			p.candidate = p.next(n)
 		}
 		list.Remove(n)
-		if n.Queue == inProtected {
+		if n.Queue() == inProtected {
 			p.protectedWeight -= int64(n.Weight)
 		}
 		room -= int64(n.Weight)
-		n.Queue = inWindow
+		n.SetQueue(inWindow)
 		p.window.PushBack(n)
 		p.windowWeight += int64(n.Weight)
 	}

@@ -23,8 +23,8 @@ func checkInvariants(t *rapid.T, p *Policy[int, int], live map[int]*node.Node[in
 	seen := 0
 	for q, l := range map[uint8]*listT{inWindow: &p.window, inProbation: &p.probation, inProtected: &p.protected} {
 		for n := l.Front(); n != nil; n = l.Next(n) {
-			if n.Queue != q {
-				t.Fatalf("entry %d on list %d says it is on %d", n.Key, q, n.Queue)
+			if n.Queue() != q {
+				t.Fatalf("entry %d on list %d says it is on %d", n.Key, q, n.Queue())
 			}
 			if live[n.Key] != n {
 				t.Fatalf("entry %d on a list but not live", n.Key)
@@ -93,6 +93,11 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 					p.Remove(n)
 					delete(live, n.Key)
 					total--
+				}
+			},
+			"Touch": func(t *rapid.T) {
+				if n := live[key.Draw(t, "k")]; n != nil {
+					n.Touch()
 				}
 			},
 			"Resize": func(t *rapid.T) {
@@ -180,8 +185,8 @@ func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 		if a.climber.hits != b.climber.hits || a.climber.hits != int(w) {
 			t.Errorf("w=%d: climber counted %d hits after Access(n, w), %d after Access(n, 1) w times", w, a.climber.hits, b.climber.hits)
 		}
-		if na.Queue != nb.Queue {
-			t.Errorf("w=%d: entry on list %d after Access(n, w), %d after Access(n, 1) w times", w, na.Queue, nb.Queue)
+		if na.Queue() != nb.Queue() {
+			t.Errorf("w=%d: entry on list %d after Access(n, w), %d after Access(n, 1) w times", w, na.Queue(), nb.Queue())
 		}
 		// A hit on a key the shadow LRU does not hold counts for the
 		// policy w times.
@@ -216,12 +221,58 @@ func TestPolicy_AGrowingWindowTakesMainsColdestEntries(t *testing.T) {
 	// 96 from probation (3–98), then protected's least recently used, 0.
 	// The protected list's share shrank with the main area (to 1), so 1
 	// is demoted to probation.
-	if nodes[0].Queue != inWindow || nodes[1].Queue != inProbation || nodes[2].Queue != inProtected {
+	if nodes[0].Queue() != inWindow || nodes[1].Queue() != inProbation || nodes[2].Queue() != inProtected {
 		t.Fatalf("entries 0, 1, 2 on lists %d, %d, %d; want window, probation, protected",
-			nodes[0].Queue, nodes[1].Queue, nodes[2].Queue)
+			nodes[0].Queue(), nodes[1].Queue(), nodes[2].Queue())
 	}
 	p.resizeWindow(1, true)
 	if p.windowWeight != 1 || p.window.Front() != nodes[0] {
 		t.Fatalf("after shrinking: window weight %d, holding %v; want 1, entry 0, the most recently moved", p.windowWeight, p.window.Front().Key)
+	}
+}
+
+// TestPolicy_ReferencedEntriesGetASecondChance checks that an entry whose
+// reference bit a sampled-out hit set is passed over once where it would
+// leave its list (window, protected) or be evicted (probation), and that a
+// list whose every entry is referenced still gives up an entry.
+func TestPolicy_ReferencedEntriesGetASecondChance(t *testing.T) {
+	p := New[int, int](100, hash)
+	nodes := make([]*node.Node[int, int], 100)
+	for i := range nodes {
+		nodes[i] = &node.Node[int, int]{Key: i, Weight: 1}
+		p.Add(nodes[i])
+	}
+	// Window: 99; probation: 0–98, oldest first.
+	nodes[0].Touch()
+	if v := p.Victim(); v == nodes[0] || nodes[0].Queue() != inProtected {
+		t.Fatalf("Victim chose %d with entry 0 on list %d; want entry 0 promoted to protected and another chosen", v.Key, nodes[0].Queue())
+	}
+	if nodes[0].TakeRef() {
+		t.Fatal("the second chance left entry 0's reference bit set")
+	}
+
+	// A referenced window entry moves to the window's newest end.
+	w := New[int, int](100, hash)
+	a := &node.Node[int, int]{Key: 1, Weight: 1}
+	b := &node.Node[int, int]{Key: 2, Weight: 1}
+	w.resizeWindow(2, false)
+	w.Add(a)
+	w.Add(b)
+	a.Touch()
+	w.Add(&node.Node[int, int]{Key: 3, Weight: 1})
+	if a.Queue() != inWindow || b.Queue() != inProbation {
+		t.Fatalf("entries 1, 2 on lists %d, %d; want the referenced 1 kept in the window and 2 moved out", a.Queue(), b.Queue())
+	}
+
+	// Every probation entry referenced: the bound stops the chances and
+	// an entry is still chosen.
+	q := New[int, int](200, hash)
+	for i := range 200 {
+		n := &node.Node[int, int]{Key: i, Weight: 1}
+		q.Add(n)
+		n.Touch()
+	}
+	if v := q.Victim(); v == nil {
+		t.Fatal("Victim = nil with every entry referenced")
 	}
 }
