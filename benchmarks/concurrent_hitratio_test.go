@@ -18,9 +18,14 @@ import (
 // point or two. It fails if hotpath's LRU, which records every hit, moves
 // more than 1.5 points between one and two goroutines, or if its W-TinyLFU,
 // which samples hits under contention, weighs the sample and marks the
-// skipped hits' entries as referenced, loses more than 3 (P3 at 100,000 lost
-// 4–7 before the reference bits, and OLTP at 1,000 up to 9 before the
-// weights). It runs only with HOTPATH_CONCURRENT_REPLAY=1:
+// skipped hits' entries as referenced, loses more than the row's bar: 3 on
+// the first rows (P3 at 100,000 lost 4–7 before the reference bits, and
+// OLTP at 1,000 up to 9 before the weights). The rows where most requests
+// hit are an open gap, held to what they lose now: sprite at 1,000
+// (90 % hits) loses 3.5–6, OLTP at 15,000 and scarab at 100,000 about 2.5
+// (otter loses nothing there). Sampling off, they lose under a point;
+// sampling without weights, about one, but P3 at 100,000 then loses 4.
+// It runs only with HOTPATH_CONCURRENT_REPLAY=1:
 //
 //	cd benchmarks && HOTPATH_CONCURRENT_REPLAY=1 go test -run HitRatio_Concurrent -v .
 func TestHitRatio_Concurrent(t *testing.T) {
@@ -31,10 +36,15 @@ func TestHitRatio_Concurrent(t *testing.T) {
 	for _, tc := range []struct {
 		file  string
 		sizes []int
+		bar   float64 // the most hotpath's W-TinyLFU may lose from two goroutines
 	}{
-		{"arc/OLTP.lis.gz", []int{1000, 5000}},
-		{"arc/P3.lis.gz", []int{100_000}},
-		{"lirs/sprite.trace.gz", []int{500}},
+		{"arc/OLTP.lis.gz", []int{1000, 5000}, 3},
+		{"arc/P3.lis.gz", []int{100_000}, 3},
+		{"lirs/sprite.trace.gz", []int{500}, 3},
+		{"arc/P3.lis.gz", []int{500_000}, 3},
+		{"lirs/sprite.trace.gz", []int{1000}, 8},
+		{"arc/OLTP.lis.gz", []int{15_000}, 4},
+		{"scarab/scarab-recs.trace.gz", []int{100_000}, 4},
 	} {
 		f, err := trace.GuessFormat(tc.file)
 		if err != nil {
@@ -58,8 +68,8 @@ func TestHitRatio_Concurrent(t *testing.T) {
 				switch {
 				case im.name == "hotpath-LRU" && (two < one-1.5 || two > one+1.5):
 					t.Errorf("%s at %d: hotpath-LRU hits %.2f %% from two goroutines, %.2f %% from one", tc.file, capacity, two, one)
-				case im.name == "hotpath" && two < one-3:
-					t.Errorf("%s at %d: hotpath hits %.2f %% from two goroutines, more than 3 points below one (%.2f %%)", tc.file, capacity, two, one)
+				case im.name == "hotpath" && two < one-tc.bar:
+					t.Errorf("%s at %d: hotpath hits %.2f %% from two goroutines, more than %.0f points below one (%.2f %%)", tc.file, capacity, two, tc.bar, one)
 				}
 			}
 		}
