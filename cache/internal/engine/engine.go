@@ -477,8 +477,8 @@ const calmWriteRun = 256
 // (node.Touch), and W-TinyLFU gives a referenced entry a second chance
 // where it would leave a list, so sampled hits keep their recency too
 // (CLOCK's approximation of LRU): without it, P3 at 100,000 entries
-// replayed from two goroutines hit 29.0–29.8 % against 34.1–35.6 from one;
-// with it, 34.8–36.1 against 34.0–35.5.
+// replayed from two goroutines hit 29.0–29.8 % against 34.1–35.6 from one
+// (three runs); with it, 33.7–36.1 against 32.9–35.5 (five runs).
 func (s *shard[K, V]) recordHit(n *node.Node[K, V], r *readerSlot[K, V]) {
 	if sk := s.skip.Load(); sk != 0 && rand.Uint32()&(1<<sk-1) != 0 {
 		s.countHit(r)
