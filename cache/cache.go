@@ -18,8 +18,11 @@
 // Policy: LRU a replay reproduces textbook LRU hit counts to the request.
 // When goroutines contend for a shard, WTinyLFU and LFU record only a sample
 // of its hits (down to one in 8) and count each recorded hit as the hits it
-// stands for; LRU, which cannot weigh a hit it did not see, records every
-// hit from any number of goroutines.
+// stands for; a hit that is not recorded marks its entry as referenced, and
+// WTinyLFU gives a referenced entry a second chance before it would evict
+// it or move it down, so the sample keeps recency as well as frequency. LRU,
+// which cannot weigh a hit it did not see, records every hit from any
+// number of goroutines.
 //
 // # Compared with sync.Map
 //
