@@ -96,9 +96,7 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 	h := p.hash(n.Key)
 	p.sketch.Increment(h)
 	p.observe(h, false, 1)
-	n.SetQueue(inWindow)
-	p.window.PushBack(n)
-	p.windowWeight += int64(n.Weight)
+	p.push(n, inWindow)
 	p.candidate = nil
 	p.evictFromWindow()
 	if p.climber.record(false, 1) {
@@ -127,16 +125,8 @@ func (p *Policy[K, V]) Update(n *node.Node[K, V]) {
 
 // Remove forgets an entry.
 func (p *Policy[K, V]) Remove(n *node.Node[K, V]) {
-	if n == p.candidate {
-		p.candidate = p.next(n)
-	}
-	list.Remove(n)
-	switch n.Queue() {
-	case inWindow:
-		p.windowWeight -= int64(n.Weight)
-	case inProtected:
-		p.protectedWeight -= int64(n.Weight)
-	}
+	p.passCandidate(n)
+	p.unlink(n)
 }
 
 // Victim chooses the entry to evict: the loser of the current candidate
@@ -206,13 +196,8 @@ func (p *Policy[K, V]) promote(n *node.Node[K, V]) {
 	case inWindow:
 		p.window.MoveToBack(n)
 	case inProbation:
-		if n == p.candidate {
-			p.candidate = p.next(n)
-		}
-		list.Remove(n)
-		n.SetQueue(inProtected)
-		p.protected.PushBack(n)
-		p.protectedWeight += int64(n.Weight)
+		p.passCandidate(n)
+		p.moveTo(n, inProtected)
 		p.demoteProtected()
 	case inProtected:
 		p.protected.MoveToBack(n)
@@ -226,19 +211,11 @@ func (p *Policy[K, V]) promote(n *node.Node[K, V]) {
 func (p *Policy[K, V]) evictFromWindow() {
 	chances := secondChances
 	for p.windowWeight > p.windowMax {
-		n := p.window.Front()
+		n := oldest(&p.window, &chances)
 		if n == nil {
 			return
 		}
-		if chances > 0 && n.TakeRef() {
-			chances--
-			p.window.MoveToBack(n)
-			continue
-		}
-		list.Remove(n)
-		p.windowWeight -= int64(n.Weight)
-		n.SetQueue(inProbation)
-		p.probation.PushBack(n)
+		p.moveTo(n, inProbation)
 		if p.candidate == nil {
 			p.candidate = n
 		}
@@ -250,19 +227,75 @@ func (p *Policy[K, V]) evictFromWindow() {
 func (p *Policy[K, V]) demoteProtected() {
 	chances := secondChances
 	for p.protectedWeight > p.protectedMax {
-		n := p.protected.Front()
+		n := oldest(&p.protected, &chances)
 		if n == nil {
 			return
 		}
-		if chances > 0 && n.TakeRef() {
-			chances--
-			p.protected.MoveToBack(n)
-			continue
+		p.moveTo(n, inProbation)
+	}
+}
+
+// oldest returns l's least recently used entry, or nil, after moving up to
+// *chances referenced entries (node.TakeRef) to l's newest end, as the
+// sampled-out hits that set their bits would have moved them.
+func oldest[K comparable, V any](l *list.List[K, V], chances *int) *node.Node[K, V] {
+	for {
+		n := l.Front()
+		if n == nil || *chances == 0 || !n.TakeRef() {
+			return n
 		}
-		list.Remove(n)
-		p.protectedWeight -= int64(n.Weight)
-		n.SetQueue(inProbation)
-		p.probation.PushBack(n)
+		*chances--
+		l.MoveToBack(n)
+	}
+}
+
+// listOf is the list that Queue value q names.
+func (p *Policy[K, V]) listOf(q uint8) *list.List[K, V] {
+	switch q {
+	case inWindow:
+		return &p.window
+	case inProbation:
+		return &p.probation
+	}
+	return &p.protected
+}
+
+// push appends n, on no list, to list q as its newest entry, and counts
+// its weight where the policy keeps one (window and protected).
+func (p *Policy[K, V]) push(n *node.Node[K, V], q uint8) {
+	n.SetQueue(q)
+	p.listOf(q).PushBack(n)
+	p.weigh(q, int64(n.Weight))
+}
+
+// passCandidate moves the candidate on to the entry after n if it is n:
+// n is leaving the cache, or leaving probation for protected or the window,
+// and so is no longer a candidate for the main area. (An entry that leaves
+// the window for probation stays the candidate.)
+func (p *Policy[K, V]) passCandidate(n *node.Node[K, V]) {
+	if n == p.candidate {
+		p.candidate = p.next(n)
+	}
+}
+
+// unlink takes n off its list and out of its list's weight.
+func (p *Policy[K, V]) unlink(n *node.Node[K, V]) {
+	list.Remove(n)
+	p.weigh(n.Queue(), -int64(n.Weight))
+}
+
+// moveTo moves n from its list to the newest end of list q.
+func (p *Policy[K, V]) moveTo(n *node.Node[K, V], q uint8) {
+	p.unlink(n)
+	p.push(n, q)
+}
+
+func (p *Policy[K, V]) weigh(q uint8, d int64) {
+	switch q {
+	case inWindow:
+		p.windowWeight += d
+	case inProtected:
+		p.protectedWeight += d
 	}
 }
 
@@ -284,13 +317,7 @@ func (p *Policy[K, V]) admit(candidate, victim *node.Node[K, V]) bool {
 
 // next returns the entry after n on its list, or nil.
 func (p *Policy[K, V]) next(n *node.Node[K, V]) *node.Node[K, V] {
-	switch n.Queue() {
-	case inWindow:
-		return p.window.Next(n)
-	case inProbation:
-		return p.probation.Next(n)
-	}
-	return p.protected.Next(n)
+	return p.listOf(n.Queue()).Next(n)
 }
 
 // observe feeds a lookup to the shadow LRU and acts on its verdict: a boost
@@ -342,17 +369,9 @@ func (p *Policy[K, V]) resizeWindow(w int64, take bool) {
 		if n == nil || int64(n.Weight) > room {
 			break
 		}
-		if n == p.candidate {
-			p.candidate = p.next(n)
-		}
-		list.Remove(n)
-		if n.Queue() == inProtected {
-			p.protectedWeight -= int64(n.Weight)
-		}
 		room -= int64(n.Weight)
-		n.SetQueue(inWindow)
-		p.window.PushBack(n)
-		p.windowWeight += int64(n.Weight)
+		p.passCandidate(n)
+		p.moveTo(n, inWindow)
 	}
 	p.evictFromWindow()
 	p.demoteProtected()
