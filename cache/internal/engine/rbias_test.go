@@ -236,3 +236,22 @@ func testContendedWrites(t *testing.T, e *Engine[int, int], sample bool) {
 		t.Fatalf("after %d calm writes: skip %d, want %d", calmWriteRun, sk, maxWriteSkip-1)
 	}
 }
+
+// TestSampling_SkippedHitsSetTheReferenceBit checks the engine's half of
+// the reference bits: while the shard samples, a hit that is not recorded
+// marks its node (node.Touch), and with sampling off no hit does.
+func TestSampling_SkippedHitsSetTheReferenceBit(t *testing.T) {
+	for _, skip := range []uint32{0, maxSkip} {
+		e := newLRUEngine(1024, 1)
+		s := &e.shards[0]
+		e.Store(1, 1, 0)
+		n := s.m.Get(1, s.m.Hash(1))
+		s.skip.Store(skip)
+		for range 64 { // at one in 8, all 64 recorded has probability 8⁻⁶⁴
+			e.Load(1)
+		}
+		if got := n.TakeRef(); got != (skip != 0) {
+			t.Errorf("skip %d: reference bit set = %v after 64 hits, want %v", skip, got, skip != 0)
+		}
+	}
+}
