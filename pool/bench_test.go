@@ -42,20 +42,27 @@ func BenchmarkGetPut(b *testing.B) {
 					}
 				})
 			})
-			b.Run(name("Slab"), func(b *testing.B) {
-				s, err := NewSlab(size, blocks)
-				if err != nil {
-					b.Fatal(err)
+			for _, exact := range []bool{false, true} {
+				impl := "Slab"
+				if exact {
+					// What Options.ExactHighWater's shared counter costs.
+					impl = "Slab,exact"
 				}
-				run(b, par, func() {
-					v, ok := s.Get()
-					if !ok {
-						panic("empty")
+				b.Run(name(impl), func(b *testing.B) {
+					s, err := NewSlabWithOptions(size, blocks, Options{ExactHighWater: exact})
+					if err != nil {
+						b.Fatal(err)
 					}
-					v[0]++
-					s.Put(v)
+					run(b, par, func() {
+						v, ok := s.Get()
+						if !ok {
+							panic("empty")
+						}
+						v[0]++
+						s.Put(v)
+					})
 				})
-			})
+			}
 			b.Run(name("Fixed"), func(b *testing.B) {
 				switch size {
 				case 64:

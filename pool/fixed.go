@@ -83,8 +83,8 @@ func NewFixedWithOptions[T any](size int, reset func(*T), opts Options) (*Fixed[
 		if pointerFree(reflect.TypeFor[T]()) {
 			p.shadow = make([]byte, p.total)
 		}
-		p.fl.onGet = p.debugGet
 	}
+	p.fl.setMode(opts, p.debugGet)
 	return p, nil
 }
 
@@ -132,8 +132,8 @@ func (p *Fixed[T]) Put(v *T) {
 		panicInterior(int(off-u*p.size), int(u))
 	}
 	i := int(u)
-	if p.dbg != nil {
-		p.debugPut(i, v)
+	if p.fl.exact {
+		p.putExact(i, v)
 		return
 	}
 	w, bit := p.fl.slot(i)
@@ -178,7 +178,25 @@ func (p *Fixed[T]) bytesOf(i int) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&p.vals[i])), p.size)
 }
 
+// putExact is Put in exact or debug mode.
+func (p *Fixed[T]) putExact(i int, v *T) {
+	if p.dbg != nil {
+		p.debugPut(i, v)
+		return
+	}
+	if !p.fl.checkOut(i) { // checked before reset, which must not touch a pooled value
+		panicDoublePut("Fixed", i)
+	}
+	if p.reset != nil {
+		p.reset(v)
+	}
+	if !p.fl.putCounted(i) {
+		panicDoublePut("Fixed", i)
+	}
+}
+
 func (p *Fixed[T]) debugGet(i int) {
+	p.fl.countOut(i)
 	t := p.dbg
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -227,7 +245,7 @@ func (p *Fixed[T]) debugPut(i int, v *T) {
 		t.sums[i] = maphash.Bytes(p.seed, b)
 	}
 	t.poisoned[i] = true
-	if !p.fl.put(i) {
+	if !p.fl.putCounted(i) {
 		panic(doublePutMessage("Fixed", i, t))
 	}
 }

@@ -73,12 +73,14 @@ type freeList struct {
 	stripeShift uint8          // log2(blocks per stripe)
 	strideShift uint8          // log2(words between stripe starts), >= log2(lineWords)
 	wps         int            // words used per stripe
-	onGet       func(i int)    // debug mode: called with each block handed out; nil otherwise
+	onGet       func(i int)    // debug or exact mode: called with each block handed out; nil otherwise
+	exact       bool           // out counts the blocks out (Options.ExactHighWater or Debug)
 	base        unsafe.Pointer // the first block; get returns base + i*elem
 	elem        uintptr        // the size of a block
 
 	_         pad.CacheLinePad
-	hwm       atomic.Int64  // highest in-use count sampled
+	hwm       atomic.Int64  // highest in-use count sampled (exact mode: seen by out)
+	out       atomic.Int64  // exact mode: blocks handed out and not returned
 	empty     atomic.Uint64 // Gets that found every block out
 	waits     atomic.Uint64 // Acquire calls that parked
 	waitNanos atomic.Int64
@@ -286,6 +288,34 @@ func (f *freeList) noteHighWater(n int64) {
 			return
 		}
 	}
+}
+
+// setMode installs debug mode (with its Get hook) or exact mode as opts
+// asks; debug mode counts exactly too.
+func (f *freeList) setMode(opts Options, debugGet func(int)) {
+	switch {
+	case opts.Debug:
+		f.onGet, f.exact = debugGet, true
+	case opts.ExactHighWater:
+		f.onGet, f.exact = f.countOut, true
+	}
+}
+
+// countOut is onGet's bookkeeping in exact mode: it counts block i out
+// once Get has taken it, so the block is counted from then until its Put
+// starts.
+func (f *freeList) countOut(int) { f.noteHighWater(f.out.Add(1)) }
+
+// putCounted is put in exact mode. The count drops before the block is
+// free, so no block is ever counted twice (by its Put still to come and by
+// the next Get that takes it); a refused double Put restores the count.
+func (f *freeList) putCounted(i int) bool {
+	f.out.Add(-1)
+	if f.put(i) {
+		return true
+	}
+	f.out.Add(1)
+	return false
 }
 
 // checkOut reports whether block i is out; a false answer means a Put of

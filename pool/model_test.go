@@ -23,6 +23,7 @@ type slabModel struct {
 	s                  *Slab
 	blocks, size       int
 	stripes            int
+	exact              bool           // HighWater must equal the model's peak
 	held               map[int][]byte // block index -> the slice Get returned
 	order              []int          // held indices in Get order, for picking
 	gets, puts, empty  uint64
@@ -34,13 +35,14 @@ type slabModel struct {
 	refusedForeignPuts int
 }
 
-func newSlabModel(t fataler, size, blocks, stripes int, debug bool) *slabModel {
-	s, err := NewSlabWithOptions(size, blocks, Options{Stripes: stripes, Debug: debug})
+func newSlabModel(t fataler, size, blocks int, opts Options) *slabModel {
+	s, err := NewSlabWithOptions(size, blocks, opts)
 	if err != nil {
-		t.Fatalf("NewSlabWithOptions(%d, %d): %v", size, blocks, err)
+		t.Fatalf("NewSlabWithOptions(%d, %d, %+v): %v", size, blocks, opts, err)
 	}
-	return &slabModel{s: s, blocks: blocks, size: size, stripes: stripes,
-		held: map[int][]byte{}, stamps: map[int]uint64{}}
+	return &slabModel{s: s, blocks: blocks, size: size, stripes: opts.Stripes,
+		exact: opts.Debug || opts.ExactHighWater || blocks <= 32,
+		held:  map[int][]byte{}, stamps: map[int]uint64{}}
 }
 
 func (m *slabModel) indexOf(b []byte) int {
@@ -137,7 +139,7 @@ func (m *slabModel) check(t fataler) {
 	if st.Capacity != m.blocks || st.InUse != len(m.held) || st.Gets != m.gets || st.Puts != m.puts || st.EmptyGets != m.empty {
 		t.Fatalf("Stats = %+v; model: %d held, %d gets, %d puts, %d empty", st, len(m.held), m.gets, m.puts, m.empty)
 	}
-	if st.HighWater > m.peak || st.HighWater < len(m.held) || (m.blocks <= 32 && st.HighWater != m.peak) {
+	if st.HighWater > m.peak || st.HighWater < len(m.held) || (m.exact && st.HighWater != m.peak) {
 		t.Fatalf("HighWater = %d; model peak %d, now %d (blocks %d)", st.HighWater, m.peak, len(m.held), m.blocks)
 	}
 	var leaked []int
@@ -172,8 +174,11 @@ func TestSlab_MatchesModel(t *testing.T) {
 		m := newSlabModel(t,
 			rapid.SampledFrom([]int{1, 8, 24, 64}).Draw(t, "size"),
 			rapid.SampledFrom([]int{1, 2, 5, 12, 31, 32, 33, 70, 130}).Draw(t, "blocks"),
-			rapid.SampledFrom([]int{0, 1, 2, 4}).Draw(t, "stripes"),
-			rapid.Bool().Draw(t, "debug"))
+			Options{
+				Stripes:        rapid.SampledFrom([]int{0, 1, 2, 4}).Draw(t, "stripes"),
+				Debug:          rapid.Bool().Draw(t, "debug"),
+				ExactHighWater: rapid.Bool().Draw(t, "exact"),
+			})
 		t.Repeat(map[string]func(*rapid.T){
 			"Get":     func(t *rapid.T) { m.get(t) },
 			"Acquire": func(t *rapid.T) { m.acquireDone(t) },
@@ -199,9 +204,9 @@ func FuzzSlabOps(f *testing.F) {
 		}
 		blocks := 1 + int(data[0])%80
 		stripes := []int{0, 1, 2, 4}[data[1]%4]
-		debug := data[2]&0x80 != 0
+		opts := Options{Stripes: stripes, Debug: data[2]&0x80 != 0, ExactHighWater: data[2]&0x40 != 0}
 		size := []int{1, 8, 24, 64}[data[2]&3]
-		m := newSlabModel(t, size, blocks, stripes, debug)
+		m := newSlabModel(t, size, blocks, opts)
 		for k := 3; k < len(data); k++ {
 			arg := 0
 			if k+1 < len(data) {
@@ -235,16 +240,22 @@ type fixedModel struct {
 	held       []*[4]uint64
 	resets     int
 	gets, puts uint64
+	peak       int
 	seq        uint64
 }
 
 func TestFixed_MatchesModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		m := &fixedModel{n: rapid.IntRange(1, 10).Draw(t, "size")}
+		m := &fixedModel{n: rapid.SampledFrom([]int{1, 2, 5, 10, 40, 100}).Draw(t, "size")}
+		opts := Options{
+			Stripes:        rapid.SampledFrom([]int{0, 1, 2}).Draw(t, "stripes"),
+			Debug:          rapid.Bool().Draw(t, "debug"),
+			ExactHighWater: rapid.Bool().Draw(t, "exact"),
+		}
 		p, err := NewFixedWithOptions(m.n, func(v *[4]uint64) {
 			m.resets++
 			*v = [4]uint64{}
-		}, Options{Stripes: rapid.SampledFrom([]int{0, 1, 2}).Draw(t, "stripes"), Debug: rapid.Bool().Draw(t, "debug")})
+		}, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,6 +279,7 @@ func TestFixed_MatchesModel(t *testing.T) {
 				*v = [4]uint64{m.seq, m.seq, m.seq, m.seq}
 				m.held = append(m.held, v)
 				m.gets++
+				m.peak = max(m.peak, len(m.held))
 			},
 			"Put": func(t *rapid.T) {
 				if len(m.held) == 0 {
@@ -307,6 +319,10 @@ func TestFixed_MatchesModel(t *testing.T) {
 				st := p.Stats()
 				if st.InUse != len(m.held) || st.Gets != m.gets || st.Puts != m.puts || uint64(m.resets) != m.puts {
 					t.Fatalf("Stats = %+v, resets %d; model %d held, %d gets, %d puts", st, m.resets, len(m.held), m.gets, m.puts)
+				}
+				exact := opts.Debug || opts.ExactHighWater || m.n <= 32
+				if st.HighWater > m.peak || st.HighWater < len(m.held) || (exact && st.HighWater != m.peak) {
+					t.Fatalf("HighWater = %d; model peak %d, now %d", st.HighWater, m.peak, len(m.held))
 				}
 				if len(p.Leaks()) != len(m.held) {
 					t.Fatalf("Leaks = %d; model holds %d", len(p.Leaks()), len(m.held))

@@ -18,6 +18,14 @@ type Options struct {
 	// Get and Put; use it in tests and staging.
 	Debug bool
 
+	// ExactHighWater keeps one counter of the blocks out, written by
+	// every Get and Put, so that [Stats].HighWater is the exact peak
+	// rather than a sample. Every Get and Put then also writes a cache
+	// line that all goroutines share, which costs little on a few cores
+	// and serialises a pool used from many (see the package README for
+	// the measured cost). Use it to size a pool; Debug mode implies it.
+	ExactHighWater bool
+
 	// Stripes is the number of parts the free map is split into, a
 	// power of two, each on cache lines of its own, so that goroutines on
 	// different cores rarely touch the same line. 0 chooses from

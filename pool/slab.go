@@ -74,8 +74,8 @@ func NewSlabWithOptions(blockSize, blocks int, opts Options) (*Slab, error) {
 	s.fl.init(blocks, opts.stripesFor(blocks), s.ptr, uintptr(blockSize))
 	if opts.Debug {
 		s.dbg = newTracker(blocks)
-		s.fl.onGet = s.debugGet
 	}
+	s.fl.setMode(opts, s.debugGet)
 	return s, nil
 }
 
@@ -128,8 +128,8 @@ func (s *Slab) Put(b []byte) {
 	if off != i*uintptr(s.size) || cap(b) != s.size {
 		s.panicShape(cap(b), int(i), int(off-i*uintptr(s.size)))
 	}
-	if s.dbg != nil {
-		s.debugPut(int(i))
+	if s.fl.exact {
+		s.putExact(int(i))
 		return
 	}
 	w, bit := s.fl.slot(int(i))
@@ -177,7 +177,17 @@ func (s *Slab) panicShape(capacity, i, into int) {
 		"Put the slice Get returned, re-sliced only as b[:n]", capacity, s.size, i))
 }
 
+// putExact is Put in exact or debug mode.
+func (s *Slab) putExact(i int) {
+	if s.dbg != nil {
+		s.debugPut(i)
+	} else if !s.fl.putCounted(i) {
+		panicDoublePut("Slab", i)
+	}
+}
+
 func (s *Slab) debugGet(i int) {
+	s.fl.countOut(i)
 	t := s.dbg
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -205,7 +215,7 @@ func (s *Slab) debugPut(i int) {
 		b[k] = PoisonByte
 	}
 	t.poisoned[i] = true
-	if !s.fl.put(i) {
+	if !s.fl.putCounted(i) {
 		panic(doublePutMessage("Slab", i, t))
 	}
 }

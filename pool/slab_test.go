@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync"
@@ -456,5 +457,112 @@ func TestSlab_EachStripeStartsOnItsOwnCacheLine(t *testing.T) {
 		if got := int(f.nStripes) * f.wps * wordBlocks; got < n {
 			t.Errorf("n=%d: %d stripes of %d words hold only %d blocks", n, f.nStripes, f.wps, got)
 		}
+	}
+}
+
+// With ExactHighWater, HighWater is the true peak even when the peak is
+// spread over stripes that each peaked at another time. Goroutines hold a
+// random number of blocks each, all at once (a barrier), then return them;
+// the true peak is the largest round total, and no instant has more out.
+// A pool that samples its high-water mark misses such peaks, and one that
+// counted a block twice (its Put still to come, and the next Get) would
+// overshoot them.
+func TestExactHighWater_IsThePeakAcrossStripes(t *testing.T) {
+	const goroutines, blocks, rounds = 8, 512, 200
+	for _, kind := range []string{"Slab", "Fixed"} {
+		t.Run(kind, func(t *testing.T) {
+			opts := Options{ExactHighWater: true, Stripes: 8}
+			var get func() (func(), bool)
+			var stats func() Stats
+			if kind == "Slab" {
+				s := newSlab(t, 16, blocks, opts)
+				get = func() (func(), bool) {
+					b, ok := s.Get()
+					return func() { s.Put(b) }, ok
+				}
+				stats = s.Stats
+			} else {
+				p, err := NewFixedWithOptions[[2]uint64](blocks, nil, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				get = func() (func(), bool) {
+					v, ok := p.Get()
+					return func() { p.Put(v) }, ok
+				}
+				stats = p.Stats
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			want := 0
+			for range rounds {
+				counts := make([]int, goroutines)
+				total := 0
+				for g := range counts {
+					counts[g] = rng.IntN(blocks / goroutines)
+					total += counts[g]
+				}
+				want = max(want, total)
+				var held, done sync.WaitGroup
+				held.Add(goroutines)
+				done.Add(goroutines)
+				release := make(chan struct{})
+				for g := range goroutines {
+					go func() {
+						defer done.Done()
+						puts := make([]func(), 0, counts[g])
+						for range counts[g] {
+							put, ok := get()
+							if !ok {
+								t.Error("Get failed with blocks free")
+								break
+							}
+							puts = append(puts, put)
+						}
+						held.Done()
+						<-release
+						for _, put := range puts {
+							put()
+						}
+					}()
+				}
+				held.Wait()
+				close(release)
+				done.Wait()
+			}
+			if st := stats(); st.HighWater != want || st.InUse != 0 {
+				t.Fatalf("Stats = %+v; want HighWater %d (the largest round), InUse 0", st, want)
+			}
+			// Churn: each goroutine takes and returns up to its share of
+			// the peak, over and over, so Puts race with Gets of the
+			// blocks they free. No instant has more than the peak out.
+			var churn sync.WaitGroup
+			for g := range goroutines {
+				share := want / goroutines
+				if g == 0 {
+					share += want % goroutines
+				}
+				churn.Go(func() {
+					puts := make([]func(), 0, share)
+					for range 300 {
+						for range share {
+							put, ok := get()
+							if !ok {
+								t.Error("Get failed with blocks free")
+								return
+							}
+							puts = append(puts, put)
+						}
+						for _, put := range puts {
+							put()
+						}
+						puts = puts[:0]
+					}
+				})
+			}
+			churn.Wait()
+			if st := stats(); st.HighWater != want || st.InUse != 0 {
+				t.Fatalf("after the churn Stats = %+v; want HighWater %d, InUse 0", st, want)
+			}
+		})
 	}
 }
