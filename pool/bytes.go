@@ -185,7 +185,7 @@ func (p *Bytes) Get(n int) []byte {
 	}
 	c := &p.classes[p.classIndex(n)]
 	if p.dbg == nil {
-		hs := &c.hot[stackHint(p.nHot)]
+		hs := &c.hot[pad.Stripe(p.nHot)]
 		if hs.p.Load() != nil {
 			if ptr := hs.p.Swap(nil); ptr != nil {
 				if hs.hits.Add(1)%tuneWindow == 0 {
@@ -236,7 +236,7 @@ func (p *Bytes) Put(b []byte) {
 		p.dbg.put(b[:c.size], c, p)
 		return
 	}
-	hs := &c.hot[stackHint(p.nHot)]
+	hs := &c.hot[pad.Stripe(p.nHot)]
 	switch cur := hs.p.Load(); {
 	case cur == nil:
 		if hs.p.CompareAndSwap(nil, (*byte)(ptr)) {
@@ -447,12 +447,4 @@ func (c *class) counts() ClassStats {
 	cs.Gets = cs.Hits + cs.Misses
 	cs.Puts = c.r.tail.Load() + cs.Drops + hotHits + hotHeld + c.hotGone.Load()
 	return cs
-}
-
-// stackHint maps the calling goroutine onto [0, n) by the address of its
-// stack, as [freeList.home] does.
-func stackHint(n uint32) uint32 {
-	var x byte
-	p := uint32(uintptr(unsafe.Pointer(&x)) >> 11)
-	return uint32(uint64(p*0x9E3779B1) * uint64(n) >> 32)
 }

@@ -117,17 +117,8 @@ func (f *freeList) wordOf(i int) int {
 	return int(u>>f.stripeShift<<f.strideShift + (u&(1<<f.stripeShift-1))>>5)
 }
 
-// home is the stripe the calling goroutine starts at, chosen from the
-// address of a local variable: goroutines run on distinct stacks, so
-// different goroutines tend to different stripes while one goroutine keeps
-// coming back to its own. No runtime internals, no allocation, no atomics.
-func (f *freeList) home() uint32 {
-	var x byte
-	p := uint32(uintptr(unsafe.Pointer(&x)) >> 11) // 2 KiB: the smallest goroutine stack
-	// Fibonacci hashing spreads neighbouring stacks; the multiply-shift
-	// maps the hash onto [0, nStripes) without a division.
-	return uint32(uint64(p*0x9E3779B1) * uint64(f.nStripes) >> 32)
-}
+// home is the stripe the calling goroutine starts at (see [pad.Stripe]).
+func (f *freeList) home() uint32 { return pad.Stripe(f.nStripes) }
 
 // get takes a free block and returns its address, or nil when every block
 // is out. Returning the address, not the index, keeps Slab.Get and

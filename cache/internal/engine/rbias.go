@@ -65,17 +65,6 @@ func newReaderTable[K comparable, V any]() []readerSlot[K, V] {
 	return make([]readerSlot[K, V], 1<<bits.Len(uint(n-1)))
 }
 
-// stackSlot hashes the address of the calling goroutine's stack: stable
-// while the goroutine runs (until its stack grows and moves) and different
-// between goroutines that run at the same time, so it spreads concurrent
-// readers over the table without any per-goroutine state. The low 11 bits
-// depend on the call depth rather than on the goroutine and are dropped.
-func stackSlot() uint64 {
-	var x byte
-	h := uint64(uintptr(unsafe.Pointer(&x))>>11) * 0x9E3779B97F4A7C15
-	return h >> 32
-}
-
 // readerEpoch is the origin of biasClock.
 var readerEpoch = time.Now()
 
@@ -87,7 +76,7 @@ func biasClock() int64 { return int64(time.Since(readerEpoch)) }
 // s in, or nil if it took the read lock instead; runlock needs it back.
 func (e *Engine[K, V]) rlock(s *shard[K, V]) *readerSlot[K, V] {
 	if s.bias.Load() {
-		r := &e.readers[stackSlot()&uint64(len(e.readers)-1)]
+		r := &e.readers[pad.Stripe(uint32(len(e.readers)))] // spreads concurrent readers without per-goroutine state
 		if r.shard.CompareAndSwap(nil, s) {
 			if s.bias.Load() {
 				return r
