@@ -16,12 +16,13 @@ import (
 // to bars set to clear any seed (the seed moves adaptive decisions, and so
 // single rows, by up to two points):
 //   - on average at least 8 points above exact LRU, and nowhere more than 5
-//     below it (P3 at 100k–200k entries, an open gap: 9);
-//   - where recency wins (scarab from 25k entries) within 2.5 points of LRU;
+//     below it;
+//   - where recency wins (scarab from 25k entries, P3 at 200k) within 2.5
+//     points of LRU;
 //   - on the looping traces (loop, glimpse) at least half of OPT's lead
 //     over LRU, which is 0 to 11 % there;
 //   - with the default shard count within 1.5 points of one shard from 1000
-//     entries up (P3 at 100k–200k: 5, see below).
+//     entries up (P3 at 100k: 5, see below).
 //
 // The tighter targets (within 1 point of LRU on scarab and P3 at
 // 200k, sharding within 1 point) are measured, with the peers, by
@@ -55,16 +56,15 @@ func TestWTinyLFU_HitRatioTargets(t *testing.T) {
 		overLRU += one - lru
 		rows++
 
-		// P3 at 100k–200k entries is the open gap of the recency targets: 2 to
-		// 7 points below LRU depending on the hash seed (otter and theine: 5).
-		floor := lru - 5
-		if r.File == "arc/P3.lis.gz" && r.CacheSize >= 100_000 && r.CacheSize <= 200_000 {
-			floor = lru - 9
+		if one < lru-5 {
+			t.Errorf("%s: W-TinyLFU %.2f %%, LRU %.2f %%: more than 5 points below LRU", row, one, lru)
 		}
-		if one < floor {
-			t.Errorf("%s: W-TinyLFU %.2f %%, LRU %.2f %%: more than %.0f points below LRU", row, one, lru, lru-floor)
-		}
-		if r.File == "scarab/scarab-recs.trace.gz" && r.CacheSize >= 25_000 && one < lru-2.5 {
+		// Recency wins on scarab from 25k entries and on P3 at 200k
+		// (otter and theine fall 5 to 6 points short of LRU on P3 at
+		// 200k). With hash seeds 1 to 3, at 1 to 32 shards, P3 at 200k
+		// gets 57.3 to 59.0 %, LRU 59.35.
+		if (r.File == "scarab/scarab-recs.trace.gz" && r.CacheSize >= 25_000 ||
+			r.File == "arc/P3.lis.gz" && r.CacheSize == 200_000) && one < lru-2.5 {
 			t.Errorf("%s: W-TinyLFU %.2f %%, LRU %.2f %%: does not adapt to recency", row, one, lru)
 		}
 		if (r.File == "lirs/loop.trace.gz" && r.CacheSize >= 250 && r.CacheSize <= 1000) ||
@@ -74,13 +74,14 @@ func TestWTinyLFU_HitRatioTargets(t *testing.T) {
 			}
 		}
 		// The default shard count, from 1000 entries up, within 1.5 points
-		// of one shard: measured at GOMAXPROCS 2, 4, 8 and 16 the largest
-		// loss is 1.39 (P3 at 200k entries, 8 shards). P3 at 100k–200k is
-		// held to 5: with GOMAXPROCS=1 it gets 4 shards and loses 2.3 to 4.2.
+		// of one shard. P3 at 100k is held to 5: with GOMAXPROCS=1 it gets
+		// 4 shards and loses 2.8 (hash seed 1; 2.7 to 6.1 over seeds 1 to
+		// 3), where 8 to 32 shards lose nothing on average. P3 at 200k
+		// loses at most 1.1 at 4 to 32 shards over seeds 1 to 3.
 		if r.CacheSize >= 1000 {
 			if shards := cache.DefaultShardsForTest(r.CacheSize, cache.WTinyLFU); shards > 1 {
 				bar := 1.5
-				if r.File == "arc/P3.lis.gz" && r.CacheSize >= 100_000 && r.CacheSize <= 200_000 {
+				if r.File == "arc/P3.lis.gz" && r.CacheSize == 100_000 {
 					bar = 5
 				}
 				sharded := pct(replay(cache.Must(cache.Options[uint64, struct{}]{Capacity: r.CacheSize, HashSeed: 1}), keys))

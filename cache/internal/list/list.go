@@ -57,6 +57,15 @@ func (l *List[K, V]) PushBack(n *node.Node[K, V]) {
 	l.root.Prev = n
 }
 
+// InsertBefore puts n, which must not be on a list, just before mark (one
+// step older than it), on mark's list.
+func InsertBefore[K comparable, V any](n, mark *node.Node[K, V]) {
+	n.Next = mark
+	n.Prev = mark.Prev
+	mark.Prev.Next = n
+	mark.Prev = n
+}
+
 // MoveToBack makes n, which is on l, the newest entry.
 func (l *List[K, V]) MoveToBack(n *node.Node[K, V]) {
 	if l.root.Prev == n {

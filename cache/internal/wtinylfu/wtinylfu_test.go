@@ -100,6 +100,36 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 					n.Touch()
 				}
 			},
+			"PassOver": func(t *rapid.T) {
+				// As Victim does when the oldest entry of probation turns
+				// a candidate away; with unblock and beat set it moves at
+				// once, which the engine reaches only after the shadow's
+				// verdict or 512 refusals in a row.
+				v := p.probation.Front()
+				if v == nil || v == p.candidate { // Victim never weighs the candidate against itself
+					return
+				}
+				p.unblock = rapid.Bool().Draw(t, "unblock")
+				beat := rapid.Bool().Draw(t, "beat")
+				c := p.candidate
+				p.passOver(v, beat)
+				if p.candidate != c {
+					t.Fatalf("passOver changed the candidate")
+				}
+				if p.unblock && beat {
+					// Kept on probation, just older than the candidates
+					// still to be weighed, or newest if there are none.
+					want := p.probation.Back()
+					if c != nil && c.Queue() == inProbation {
+						want = p.probation.Prev(c)
+					}
+					if v.Queue() != inProbation || want != v {
+						t.Fatalf("passed-over victim %d not just before candidate %v", v.Key, c)
+					}
+				} else if p.runs != 0 && p.probation.Front() != v { // runs is 0 after the blockerRuns-th refusal
+					t.Fatalf("victim %d moved after %d refusals in a row", v.Key, p.runs)
+				}
+			},
 			"Resize": func(t *rapid.T) {
 				p.resizeWindow(rapid.Int64Range(0, int64(capacity)+1).Draw(t, "window"), rapid.Bool().Draw(t, "take"))
 			},
@@ -274,5 +304,65 @@ func TestPolicy_ReferencedEntriesGetASecondChance(t *testing.T) {
 	}
 	if v := q.Victim(); v == nil {
 		t.Fatal("Victim = nil with every entry referenced")
+	}
+}
+
+// A victim that the sketch rates above every newcomer but that is no longer
+// used turns away blockerRuns candidates in a row and is then passed over,
+// kept: the next candidates are weighed against the entries behind it.
+func TestPolicy_AStaleHotVictimIsPassedOverAfterBlockerRunsRefusals(t *testing.T) {
+	const capacity = 200
+	p := New[int, int](capacity, hash)
+	live := map[int]*node.Node[int, int]{}
+	add := func(k int) (evicted int) {
+		n := &node.Node[int, int]{Key: k, Weight: 1}
+		live[k] = n
+		p.Add(n)
+		evicted = -1
+		for len(live) > capacity {
+			v := p.Victim()
+			p.Remove(v)
+			delete(live, v.Key)
+			evicted = v.Key
+		}
+		return evicted
+	}
+	add(0)
+	p.Access(live[0], 15) // key 0 is hot now, and never used again
+	for k := 1; k < capacity; k++ {
+		add(k)
+	}
+	if f := p.probation.Front(); f == nil || f.Key != 0 {
+		t.Fatalf("probation's oldest entry is %v; want the stale hot key 0", f)
+	}
+	// Each newcomer (frequency 1) that leaves the window is refused by
+	// key 0 and evicted itself.
+	k := capacity
+	for range blockerRuns - 1 {
+		c := p.window.Front()
+		if ev := add(k); ev != c.Key {
+			t.Fatalf("adding %d: evicted %d; want %d, leaving the window, refused by key 0", k, ev, c.Key)
+		}
+		k++
+	}
+	if f := p.probation.Front(); f.Key != 0 {
+		t.Fatalf("after %d refusals probation's oldest is %d; want key 0 still", blockerRuns-1, f.Key)
+	}
+	add(k) // the blockerRuns-th refusal
+	k++
+	if live[0] == nil || live[0].Queue() != inProbation || p.probation.Front().Key == 0 {
+		t.Fatalf("after %d refusals key 0 is not passed over and kept", blockerRuns)
+	}
+	// A newcomer seen a few times now beats the once-seen entry behind
+	// key 0 (a few, not one more, so that a collision in the sketch cannot
+	// tie them; fewer than admitHashDoSThreshold, so no coin is tossed).
+	c := p.window.Front()
+	behind := p.probation.Front()
+	for range admitHashDoSThreshold - 2 {
+		p.sketch.Increment(hash(c.Key))
+	}
+	if ev := add(k); ev != behind.Key {
+		t.Fatalf("%d, seen %d times, leaving the window: evicted %d; want %d, behind key 0",
+			c.Key, admitHashDoSThreshold-1, ev, behind.Key)
 	}
 }
