@@ -37,6 +37,9 @@ type shadow struct {
 
 	lruOnly  int // sampled requests LRU hit and the policy missed
 	realOnly int // sampled requests the policy hit and LRU missed
+	// disagreements counts, since New or clear, the sampled requests
+	// that exactly one of LRU and the policy hit.
+	disagreements int
 }
 
 func newShadow(capacity int64) *shadow {
@@ -55,26 +58,29 @@ func newShadow(capacity int64) *shadow {
 }
 
 // observe records a request for the key with hash h that the policy served
-// as a hit or a miss, if the key is in the sample.
-func (s *shadow) observe(h uint64, hit bool, w uint32) {
+// as a hit or a miss, if the key is in the sample, and reports whether it
+// is and whether LRU hit it.
+func (s *shadow) observe(h uint64, hit bool, w uint32) (sampled, lruHit bool) {
 	// Rotated so the sample is independent of the bits that choose the
 	// shard and the sketch block.
 	if bits.RotateLeft64(h, 23)&s.mask != 0 {
-		return
+		return false, false
 	}
 	slot, lruHit := s.index[h]
 	switch {
 	case lruHit && !hit:
 		s.lruOnly += int(w)
+		s.disagreements += int(w)
 	case hit && !lruHit:
 		s.realOnly += int(w)
+		s.disagreements += int(w)
 	}
 	if lruHit {
 		if s.head != slot {
 			s.unlink(slot)
 			s.pushFront(slot)
 		}
-		return
+		return true, true
 	}
 	if int32(len(s.keys)) < s.capacity {
 		slot = int32(len(s.keys))
@@ -89,6 +95,7 @@ func (s *shadow) observe(h uint64, hit bool, w uint32) {
 	}
 	s.index[h] = slot
 	s.pushFront(slot)
+	return true, false
 }
 
 // verdict compares LRU with the policy on the sampled requests since the
@@ -97,16 +104,26 @@ func (s *shadow) observe(h uint64, hit bool, w uint32) {
 // requests tell the two apart. It is a sign test: with a and b the requests
 // only LRU or only the policy hit, a − b against √(a+b).
 func (s *shadow) verdict() (v int, decided bool) {
-	a, b := s.lruOnly, s.realOnly
-	if a+b < shadowMinDisagreements {
+	return signTest(&s.lruOnly, &s.realOnly)
+}
+
+// signTest is the sign test of two tallies of disagreeing requests: *a
+// that only LRU hit, *b that only the other policy hit. It returns +1 when
+// LRU did significantly better, -1 when significantly worse, and 0
+// otherwise, and starts both tallies again; decided is false, and the
+// tallies are kept, while they add up to fewer than
+// shadowMinDisagreements.
+func signTest(a, b *int) (v int, decided bool) {
+	n, d := *a+*b, *a-*b
+	if n < shadowMinDisagreements {
 		return 0, false
 	}
-	s.lruOnly, s.realOnly = 0, 0
-	sd := math.Sqrt(float64(a + b))
+	*a, *b = 0, 0
+	sd := math.Sqrt(float64(n))
 	switch {
-	case float64(a-b) > shadowSigmas*sd:
+	case float64(d) > shadowSigmas*sd:
 		return 1, true
-	case float64(b-a) > shadowSigmas*sd:
+	case float64(-d) > shadowSigmas*sd:
 		return -1, true
 	}
 	return 0, true
@@ -117,6 +134,7 @@ func (s *shadow) clear() {
 	s.keys, s.prev, s.next = s.keys[:0], s.prev[:0], s.next[:0]
 	s.head, s.tail = -1, -1
 	s.lruOnly, s.realOnly = 0, 0
+	s.disagreements = 0
 }
 
 func (s *shadow) pushFront(slot int32) {

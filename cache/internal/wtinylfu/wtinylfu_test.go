@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/hotpath/hotpath/cache/internal/node"
+	"github.com/hotpath/hotpath/cache/internal/sketch"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -364,5 +365,106 @@ func TestPolicy_AStaleHotVictimIsPassedOverAfterBlockerRunsRefusals(t *testing.T
 	if ev := add(k); ev != behind.Key {
 		t.Fatalf("%d, seen %d times, leaving the window: evicted %d; want %d, behind key 0",
 			c.Key, admitHashDoSThreshold-1, ev, behind.Key)
+	}
+}
+
+// TestExtremes_AdmitsByTheSketchAndTalliesAgainstLRU checks that the
+// extremes' W-TinyLFU keeps a frequent set through a scan that an LRU of
+// the same size is flushed by, and that it tallies the requests on which
+// they disagree.
+func TestExtremes_AdmitsByTheSketchAndTalliesAgainstLRU(t *testing.T) {
+	const capacity = 100
+	s := newShadow(capacity)
+	e := newExtremes(s)
+	sk := sketch.New(capacity)
+	if s.mask != 0 || e.capacity != capacity || e.windowMax != 1 {
+		t.Fatalf("extremes of %d entries, window %d, sampling 1/%d; want %d, 1, all", e.capacity, e.windowMax, s.mask+1, capacity)
+	}
+	request := func(h uint64) {
+		sk.Increment(h)
+		if sampled, lruHit := s.observe(h, false, 1); sampled {
+			e.observe(h, lruHit, 1, sk)
+		}
+	}
+	// 50 keys, each requested three times; then rounds of one pass over
+	// them and a scan of 100 new keys.
+	for range 3 {
+		for k := uint64(1); k <= 50; k++ {
+			request(k)
+		}
+	}
+	e.lruOnly, e.tlfuOnly = 0, 0
+	next := uint64(1000)
+	for range 5 {
+		for range capacity {
+			request(next)
+			next++
+		}
+		for k := uint64(1); k <= 50; k++ {
+			request(k)
+		}
+	}
+	// LRU loses all 50 to each scan; the W-TinyLFU keeps (nearly) all.
+	if e.tlfuOnly < 200 || e.lruOnly != 0 {
+		t.Fatalf("W-TinyLFU-only hits %d, LRU-only %d; want at least 200 and 0", e.tlfuOnly, e.lruOnly)
+	}
+	if v, d, ok := e.verdict(); !ok || v != -1 || d < 200 {
+		t.Fatalf("verdict = %d on %d disagreements (decided %v); want -1, LRU worse, on at least 200", v, d, ok)
+	}
+}
+
+// TestPolicy_ABlindBoostIsTakenBack checks that a boost that made the
+// window nearly the whole cache, so that the shadow sees the policy as
+// the LRU it has become, is halved when the extremes find twice in a row
+// that a small window beats LRU.
+func TestPolicy_ABlindBoostIsTakenBack(t *testing.T) {
+	const capacity = 500
+	p := New[int, int](capacity, hash)
+	live := map[int]*node.Node[int, int]{}
+	request := func(k int) {
+		if n := live[k]; n != nil {
+			p.Access(n, 1)
+			return
+		}
+		n := &node.Node[int, int]{Key: k, Weight: 1}
+		live[k] = n
+		p.Add(n)
+		for len(live) > capacity {
+			v := p.Victim()
+			p.Remove(v)
+			delete(live, v.Key)
+		}
+	}
+	// The boost the shadow's verdicts would have built up: the window is
+	// the whole cache.
+	p.boost = capacity - p.windowMax
+	p.resizeWindow(capacity, false)
+	p.unblock, p.unblocked = true, true
+	// A frequent set of 200 keys between scans of 400 new keys: with the
+	// whole cache an LRU, each scan flushes the frequent keys.
+	next := 1_000_000
+	for range 3 {
+		for k := range 200 {
+			request(k)
+		}
+	}
+	// Four more rounds stay within the climber's first sample (ten times
+	// the capacity), whose step would otherwise make the policy differ
+	// from LRU and let the shadow take the boost back itself.
+	boosted := p.boost
+	for range 4 {
+		for range 400 {
+			request(next)
+			next++
+		}
+		for k := range 200 {
+			request(k)
+		}
+	}
+	if p.climber.hits+p.climber.misses != 3*200+4*600 {
+		t.Fatalf("the climber has closed a sample")
+	}
+	if p.boost >= boosted {
+		t.Fatalf("boost %d after 4 rounds of scans; want it taken back from %d", p.boost, boosted)
 	}
 }
