@@ -25,6 +25,10 @@ type extremes struct {
 
 	lruOnly  int // sampled requests LRU hit and this W-TinyLFU missed
 	tlfuOnly int // sampled requests this W-TinyLFU hit and LRU missed
+
+	// For Policy.retractBlindBoost: the last verdict, and
+	// shadow.disagreements when it was given.
+	last, seen int
 }
 
 // newExtremes returns an extremes of the shadow's capacity.
@@ -48,7 +52,11 @@ func (e *extremes) clear() {
 	e.tail = [3]int32{-1, -1, -1}
 	e.size = [3]int32{}
 	e.lruOnly, e.tlfuOnly = 0, 0
+	e.last, e.seen = 0, 0
 }
+
+// used reports whether any request was observed since New or clear.
+func (e *extremes) used() bool { return len(e.keys) > 0 }
 
 // observe records a request, standing for w, for the sampled key with hash
 // h, which the shadow LRU hit if lruHit.

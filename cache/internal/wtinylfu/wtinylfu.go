@@ -84,11 +84,7 @@ type Policy[K comparable, V any] struct {
 	climber
 	shadow   *shadow
 	extremes *extremes
-	// seen is shadow.disagreements at the extremes' last verdict, and
-	// extreme that verdict.
-	seen    int
-	extreme int
-	boost   int64 // the part of windowMax the shadow's verdicts added
+	boost    int64 // the part of windowMax the shadow's verdicts added
 	// unblock is set by the shadow's verdicts that LRU does better and
 	// cleared by one that it does worse while no boost is left: while it is
 	// set, a victim that beats a candidate is passed over at once (see
@@ -245,14 +241,14 @@ func (p *Policy[K, V]) passOver(victim *node.Node[K, V], beat bool) {
 		}
 	}
 	// Behind the entries still to be weighed, it would be weighed as one
-	// of them: it goes just before them.
+	// of them: it goes just before them. (It stays on probation, which
+	// keeps no weight.)
 	if c := p.candidate; c != nil && c.Queue() == inProbation {
-		p.unlink(victim)
+		list.Remove(victim)
 		list.InsertBefore(victim, c)
-		p.weigh(inProbation, int64(victim.Weight))
 		return
 	}
-	p.moveTo(victim, inProbation)
+	p.probation.MoveToBack(victim)
 }
 
 // Clear forgets every entry and the access history.
@@ -265,7 +261,6 @@ func (p *Policy[K, V]) Clear() {
 	p.sketch.Clear()
 	p.shadow.clear()
 	p.extremes.clear()
-	p.seen, p.extreme = 0, 0
 	p.boost = 0
 	p.unblock, p.unblocked = false, false
 	p.blocker, p.runs = nil, 0
@@ -432,9 +427,8 @@ func (p *Policy[K, V]) observe(h uint64, hit bool, w uint32) {
 		if p.boost > 0 {
 			p.extremes.observe(h, lruHit, w, p.sketch)
 			p.retractBlindBoost()
-		} else if p.extremes.size[inWindow] > 0 {
+		} else if p.extremes.used() {
 			p.extremes.clear()
-			p.extreme = 0
 		}
 	}
 	v, ok := p.shadow.verdict()
@@ -451,13 +445,19 @@ func (p *Policy[K, V]) observe(h uint64, hit bool, w uint32) {
 		p.unblock = false
 		return
 	}
-	base := p.windowMax - p.boost
 	if v > 0 {
-		p.boost += p.capacity * boostStepPercent / 100
+		p.setBoost(p.boost + p.capacity*boostStepPercent/100)
 	} else {
-		p.boost /= 2
+		p.setBoost(p.boost / 2)
 	}
-	p.resizeWindow(base+p.boost, false)
+}
+
+// setBoost replaces the boost's part of the window by b (the window stays
+// within [1, capacity], so the boost may end up smaller). A boost never
+// takes entries from the main area (see resizeWindow).
+func (p *Policy[K, V]) setBoost(b int64) {
+	base := p.windowMax - p.boost
+	p.resizeWindow(base+b, false)
 	p.boost = p.windowMax - base
 }
 
@@ -479,21 +479,19 @@ func (p *Policy[K, V]) observe(h uint64, hit bool, w uint32) {
 // 200,000 1.4, where a window of about half the capacity beats both ends;
 // on one blind verdict, or with a ratio of 2, 0.04 to 1.
 func (p *Policy[K, V]) retractBlindBoost() {
-	v, d, ok := p.extremes.verdict()
+	e := p.extremes
+	v, d, ok := e.verdict()
 	if !ok {
 		return
 	}
-	blind := (p.shadow.disagreements-p.seen)*blindRatio < d
-	p.seen = p.shadow.disagreements
-	prev := p.extreme
-	p.extreme = v
+	blind := (p.shadow.disagreements-e.seen)*blindRatio < d
+	e.seen = p.shadow.disagreements
+	prev := e.last
+	e.last = v
 	if v >= 0 || prev >= 0 || !blind || p.boost == 0 {
 		return
 	}
-	base := p.windowMax - p.boost
-	p.boost /= 2
-	p.resizeWindow(base+p.boost, false)
-	p.boost = p.windowMax - base
+	p.setBoost(p.boost / 2)
 }
 
 // adapt moves the window's size by the climber's step.

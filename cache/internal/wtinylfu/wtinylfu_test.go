@@ -308,26 +308,51 @@ func TestPolicy_ReferencedEntriesGetASecondChance(t *testing.T) {
 	}
 }
 
+// driver replays requests through a policy of unit-weight entries as the
+// engine does: a hit is an Access, a miss an Add followed by evictions
+// (Victim, then Remove) while the policy holds more than its capacity.
+type driver struct {
+	p        *Policy[int, int]
+	capacity int
+	live     map[int]*node.Node[int, int]
+}
+
+func newDriver(capacity int) *driver {
+	return &driver{p: New[int, int](capacity, hash), capacity: capacity, live: map[int]*node.Node[int, int]{}}
+}
+
+// add adds key k, which must not be live, and returns the last key it
+// evicted, or -1.
+func (d *driver) add(k int) (evicted int) {
+	n := &node.Node[int, int]{Key: k, Weight: 1}
+	d.live[k] = n
+	d.p.Add(n)
+	evicted = -1
+	for len(d.live) > d.capacity {
+		v := d.p.Victim()
+		d.p.Remove(v)
+		delete(d.live, v.Key)
+		evicted = v.Key
+	}
+	return evicted
+}
+
+// request is a Load of k, then an Add on a miss.
+func (d *driver) request(k int) {
+	if n := d.live[k]; n != nil {
+		d.p.Access(n, 1)
+		return
+	}
+	d.add(k)
+}
+
 // A victim that the sketch rates above every newcomer but that is no longer
 // used turns away blockerRuns candidates in a row and is then passed over,
 // kept: the next candidates are weighed against the entries behind it.
 func TestPolicy_AStaleHotVictimIsPassedOverAfterBlockerRunsRefusals(t *testing.T) {
 	const capacity = 200
-	p := New[int, int](capacity, hash)
-	live := map[int]*node.Node[int, int]{}
-	add := func(k int) (evicted int) {
-		n := &node.Node[int, int]{Key: k, Weight: 1}
-		live[k] = n
-		p.Add(n)
-		evicted = -1
-		for len(live) > capacity {
-			v := p.Victim()
-			p.Remove(v)
-			delete(live, v.Key)
-			evicted = v.Key
-		}
-		return evicted
-	}
+	d := newDriver(capacity)
+	p, live, add := d.p, d.live, d.add
 	add(0)
 	p.Access(live[0], 15) // key 0 is hot now, and never used again
 	for k := 1; k < capacity; k++ {
@@ -419,22 +444,8 @@ func TestExtremes_AdmitsByTheSketchAndTalliesAgainstLRU(t *testing.T) {
 // that a small window beats LRU.
 func TestPolicy_ABlindBoostIsTakenBack(t *testing.T) {
 	const capacity = 500
-	p := New[int, int](capacity, hash)
-	live := map[int]*node.Node[int, int]{}
-	request := func(k int) {
-		if n := live[k]; n != nil {
-			p.Access(n, 1)
-			return
-		}
-		n := &node.Node[int, int]{Key: k, Weight: 1}
-		live[k] = n
-		p.Add(n)
-		for len(live) > capacity {
-			v := p.Victim()
-			p.Remove(v)
-			delete(live, v.Key)
-		}
-	}
+	d := newDriver(capacity)
+	p, request := d.p, d.request
 	// The boost the shadow's verdicts would have built up: the window is
 	// the whole cache.
 	p.boost = capacity - p.windowMax
