@@ -17,7 +17,7 @@
 // lost from the buffer, so the policy is applied exactly: with Shards: 1 and
 // Policy: LRU a replay reproduces textbook LRU hit counts to the request.
 // When goroutines contend for a shard, WTinyLFU and LFU record only a sample
-// of its hits (down to one in 8) and count each recorded hit as the hits it
+// of its hits (down to one in 32) and count each recorded hit as the hits it
 // stands for; a hit that is not recorded marks its entry as referenced, and
 // WTinyLFU gives a referenced entry a second chance before it would evict
 // it or move it down, so the sample keeps recency as well as frequency. LRU,

@@ -247,7 +247,7 @@ func TestSampling_SkippedHitsSetTheReferenceBit(t *testing.T) {
 		e.Store(1, 1, 0)
 		n := s.m.Get(1, s.m.Hash(1))
 		s.skip.Store(skip)
-		for range 64 { // at one in 8, all 64 recorded has probability 8⁻⁶⁴
+		for range 64 { // at one in 32, all 64 recorded has probability 32⁻⁶⁴
 			e.Load(1)
 		}
 		if got := n.TakeRef(); got != (skip != 0) {
