@@ -198,10 +198,12 @@ func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
 
 // TestPolicy_AccessWeighsAHitAsWHits checks that a sampled hit of weight w
 // counts w times in the sketch, the climber and the shadow's tally, and
-// moves the entry once, as w hits in a row would.
+// moves the entry once, as w hits in a row would. The policies hold one
+// entry of two, half their capacity, so the warm-up cap (see
+// TestPolicy_CountsAreCappedUntilHalfFull) is over.
 func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 	for _, w := range []uint32{1, 2, 4, 8} {
-		a, b := New[int, int](1000, hash), New[int, int](1000, hash)
+		a, b := New[int, int](2, hash), New[int, int](2, hash)
 		na, nb := &node.Node[int, int]{Key: 7, Weight: 1}, &node.Node[int, int]{Key: 7, Weight: 1}
 		a.Add(na)
 		b.Add(nb)
@@ -225,6 +227,41 @@ func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 		s.observe(99, true, w)
 		if s.realOnly != int(w) {
 			t.Errorf("w=%d: the shadow tallied %d policy-only hits, want %d", w, s.realOnly, w)
+		}
+	}
+}
+
+// TestPolicy_CountsAreCappedUntilHalfFull checks the warm-up cap: until
+// the policy first holds half its capacity a key's estimate stops at
+// warmUpCount, whether its hits come one by one or weighted, and from then
+// on it grows again; Clear starts a new warm-up.
+func TestPolicy_CountsAreCappedUntilHalfFull(t *testing.T) {
+	const capacity = 100
+	d := newDriver(capacity)
+	p, h := d.p, hash(1)
+	for round := range 2 {
+		d.add(1)
+		for range 20 {
+			d.request(1)
+		}
+		p.Access(d.live[1], 8)
+		for k := 2; k < capacity/2; k++ {
+			d.add(k)
+		}
+		if f := p.sketch.Frequency(h); f != warmUpCount {
+			t.Fatalf("round %d: frequency %d after 21 hits with %d of %d entries held, want the cap %d", round, f, capacity/2-1, capacity, warmUpCount)
+		}
+		d.add(capacity / 2) // half full: the warm-up is over
+		for range 5 {
+			d.request(1)
+		}
+		if f := p.sketch.Frequency(h); f != warmUpCount+5 {
+			t.Fatalf("round %d: frequency %d after 5 more hits at half full, want %d", round, f, warmUpCount+5)
+		}
+		p.Clear()
+		clear(d.live)
+		if p.warm || p.held != 0 {
+			t.Fatalf("after Clear: warm %v, held %d; want a new warm-up", p.warm, p.held)
 		}
 	}
 }
