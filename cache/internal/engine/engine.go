@@ -97,6 +97,9 @@ type Policy[K comparable, V any] interface {
 	// sampled hits keep their weight against new entries.
 	Access(n *node.Node[K, V], w uint32)
 	Update(n *node.Node[K, V]) // a write to a live entry
+	// Reweigh sets a live entry's Weight to w, after Update, for a write
+	// whose value weighs differently; the engine evicts after it.
+	Reweigh(n *node.Node[K, V], w uint32)
 	Remove(n *node.Node[K, V]) // an entry leaves the cache
 	Victim() *node.Node[K, V]  // the entry to evict next; nil if empty
 	Clear()                    // forget every entry
@@ -835,7 +838,7 @@ func (e *Engine[K, V]) updateLocked(s *shard[K, V], n *node.Node[K, V], value V,
 	}
 	if w != n.Weight {
 		s.weight += int64(w) - int64(n.Weight)
-		n.Weight = w
+		s.policy.Reweigh(n, w)
 		s.evictLocked()
 	}
 }

@@ -64,6 +64,10 @@ func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
 // Update counts a write as a use.
 func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.Access(n, 1) }
 
+// Reweigh changes a live entry's weight in place; the policy keeps no
+// weights of its own.
+func (p *Policy[K, V]) Reweigh(n *node.Node[K, V], w uint32) { n.Weight = w }
+
 // Remove forgets an entry.
 func (p *Policy[K, V]) Remove(n *node.Node[K, V]) { list.Remove(n) }
 

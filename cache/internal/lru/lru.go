@@ -30,6 +30,10 @@ func (p *Policy[K, V]) Access(n *node.Node[K, V], _ uint32) { p.l.MoveToBack(n) 
 // Update records a write to an entry already added.
 func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.l.MoveToBack(n) }
 
+// Reweigh changes a live entry's weight in place; the policy keeps no
+// weights of its own.
+func (p *Policy[K, V]) Reweigh(n *node.Node[K, V], w uint32) { n.Weight = w }
+
 // Remove forgets an entry.
 func (p *Policy[K, V]) Remove(n *node.Node[K, V]) { list.Remove(n) }
 

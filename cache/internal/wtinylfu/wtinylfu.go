@@ -11,8 +11,8 @@
 // biased workloads grow it towards plain LRU, frequency-biased ones shrink
 // it.
 //
-// Weights: the policy accounts each entry's Weight when it is added. An
-// entry whose weight changes must be removed and added again.
+// Weights: the policy accounts each entry's Weight when it is added; a
+// weight that changes in place must go through Reweigh.
 package wtinylfu
 
 import (
@@ -191,6 +191,19 @@ func (p *Policy[K, V]) count(h uint64, w uint32) {
 		w = min(w, uint32(warmUpCount-f))
 	}
 	p.sketch.IncrementBy(h, w)
+}
+
+// Reweigh changes a live entry's weight to w in place, for a write whose
+// new value weighs differently, and then moves what no longer fits in the
+// window or protected down to probation, as Add does.
+func (p *Policy[K, V]) Reweigh(n *node.Node[K, V], w uint32) {
+	d := int64(w) - int64(n.Weight)
+	p.weigh(n.Queue(), d)
+	p.held += d
+	n.Weight = w
+	p.candidate = nil
+	p.evictFromWindow()
+	p.demoteProtected()
 }
 
 // Remove forgets an entry.

@@ -41,6 +41,9 @@ func checkInvariants(t *rapid.T, p *Policy[int, int], live map[int]*node.Node[in
 		t.Fatalf("window weight %d (lists say %d), protected %d (lists say %d)",
 			p.windowWeight, counts[inWindow], p.protectedWeight, counts[inProtected])
 	}
+	if all := counts[inWindow] + counts[inProbation] + counts[inProtected]; all != p.held {
+		t.Fatalf("the policy holds weight %d, the lists %d", p.held, all)
+	}
 	if p.windowMax < 1 || p.windowMax > p.capacity {
 		t.Fatalf("window maximum %d outside [1, %d]", p.windowMax, p.capacity)
 	}
@@ -76,7 +79,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 					}
 					p.Remove(v)
 					delete(live, v.Key)
-					total--
+					total -= int64(v.Weight)
 				}
 			},
 			"Access": func(t *rapid.T) {
@@ -89,11 +92,37 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 					p.Update(n)
 				}
 			},
+			"UpdateWeight": func(t *rapid.T) {
+				// A write that changes an entry's weight, as the engine
+				// makes it: Update, Reweigh, then evict while over
+				// capacity.
+				n := live[key.Draw(t, "k")]
+				if n == nil {
+					return
+				}
+				// The engine rejects an entry heavier than the capacity.
+				w := uint32(rapid.IntRange(1, min(3, capacity)).Draw(t, "w"))
+				p.Update(n)
+				total += int64(w) - int64(n.Weight)
+				p.Reweigh(n, w)
+				if n.Weight != w {
+					t.Fatalf("Reweigh(n, %d) left the weight at %d", w, n.Weight)
+				}
+				for total > int64(capacity) {
+					v := p.Victim()
+					if v == nil || live[v.Key] != v {
+						t.Fatalf("Victim = %v over capacity", v)
+					}
+					p.Remove(v)
+					delete(live, v.Key)
+					total -= int64(v.Weight)
+				}
+			},
 			"Remove": func(t *rapid.T) {
 				if n := live[key.Draw(t, "k")]; n != nil {
 					p.Remove(n)
 					delete(live, n.Key)
-					total--
+					total -= int64(n.Weight)
 				}
 			},
 			"Touch": func(t *rapid.T) {
