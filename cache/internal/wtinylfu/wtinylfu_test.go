@@ -62,6 +62,19 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 		live := map[int]*node.Node[int, int]{}
 		var total int64
 		key := rapid.IntRange(0, 200)
+		// evict removes the policy's victims while over capacity, as the
+		// engine does after a write.
+		evict := func(t *rapid.T) {
+			for total > int64(capacity) {
+				v := p.Victim()
+				if v == nil || live[v.Key] != v {
+					t.Fatalf("Victim = %v over capacity", v)
+				}
+				p.Remove(v)
+				delete(live, v.Key)
+				total -= int64(v.Weight)
+			}
+		}
 		t.Repeat(map[string]func(*rapid.T){
 			"Add": func(t *rapid.T) {
 				k := key.Draw(t, "k")
@@ -72,15 +85,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 				live[k] = n
 				p.Add(n)
 				total++
-				for total > int64(capacity) {
-					v := p.Victim()
-					if v == nil || live[v.Key] != v {
-						t.Fatalf("Victim = %v over capacity", v)
-					}
-					p.Remove(v)
-					delete(live, v.Key)
-					total -= int64(v.Weight)
-				}
+				evict(t)
 			},
 			"Access": func(t *rapid.T) {
 				if n := live[key.Draw(t, "k")]; n != nil {
@@ -108,15 +113,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 				if n.Weight != w {
 					t.Fatalf("Reweigh(n, %d) left the weight at %d", w, n.Weight)
 				}
-				for total > int64(capacity) {
-					v := p.Victim()
-					if v == nil || live[v.Key] != v {
-						t.Fatalf("Victim = %v over capacity", v)
-					}
-					p.Remove(v)
-					delete(live, v.Key)
-					total -= int64(v.Weight)
-				}
+				evict(t)
 			},
 			"Remove": func(t *rapid.T) {
 				if n := live[key.Draw(t, "k")]; n != nil {
