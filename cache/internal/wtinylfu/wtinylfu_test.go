@@ -180,7 +180,7 @@ func TestShadow_IsAnExactLRUWhenSmall(t *testing.T) {
 	// Policy says miss on every request; LRU hits 3 of them (the repeats
 	// within three distinct keys).
 	for _, k := range []uint64{1, 2, 3, 1, 2, 4, 3, 4} {
-		s.observe(k, false, 1)
+		s.observe(k, false, 1, false)
 	}
 	if s.lruOnly != 3 || s.realOnly != 0 {
 		t.Fatalf("lruOnly %d, realOnly %d; want 3 and 0", s.lruOnly, s.realOnly)
@@ -250,10 +250,31 @@ func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 		// A hit on a key the shadow LRU does not hold counts for the
 		// policy w times.
 		s := newShadow(16)
-		s.observe(99, true, w)
+		s.observe(99, true, w, false)
 		if s.realOnly != int(w) {
 			t.Errorf("w=%d: the shadow tallied %d policy-only hits, want %d", w, s.realOnly, w)
 		}
+	}
+}
+
+// TestPolicy_AHitOnAReferencedKeyIsNoPolicyOnlyHit checks the shadow's
+// allowance for sampled-out hits: a recorded hit on an entry whose
+// reference bit is set (it was hit since the policy last moved it, by hits
+// the shard skipped) takes the bit, and is not tallied as a hit that only
+// the policy made when the shadow LRU, which never saw those hits, no
+// longer holds the key.
+func TestPolicy_AHitOnAReferencedKeyIsNoPolicyOnlyHit(t *testing.T) {
+	s := newShadow(16)
+	if s.observe(99, true, 4, true); s.realOnly != 0 || s.disagreements != 0 {
+		t.Fatalf("referenced hit the shadow missed: %d policy-only hits, %d disagreements; want 0", s.realOnly, s.disagreements)
+	}
+	p := New[int, int](2, hash)
+	n := &node.Node[int, int]{Key: 7, Weight: 1}
+	p.Add(n)
+	n.Touch()
+	p.Access(n, 4)
+	if n.TakeRef() {
+		t.Fatalf("Access left the reference bit set")
 	}
 }
 
@@ -470,7 +491,7 @@ func TestExtremes_AdmitsByTheSketchAndTalliesAgainstLRU(t *testing.T) {
 	}
 	request := func(h uint64) {
 		sk.Increment(h)
-		if sampled, lruHit := s.observe(h, false, 1); sampled {
+		if sampled, lruHit := s.observe(h, false, 1, false); sampled {
 			e.observe(h, lruHit, 1, sk)
 		}
 	}
