@@ -313,6 +313,24 @@ func TestPolicy_CountsAreCappedUntilHalfFull(t *testing.T) {
 	}
 }
 
+// TestClimber_SamplesAtLeastMinSampleRequests checks the climber's sample
+// size: ten times the capacity, but never fewer than minSample requests, so
+// that a small cache does not climb on the noise of a few hundred.
+func TestClimber_SamplesAtLeastMinSampleRequests(t *testing.T) {
+	for _, tc := range []struct{ capacity, want int }{{20, minSample}, {199, minSample}, {1000, 10_000}} {
+		var c climber
+		c.init(int64(tc.capacity))
+		for i := 1; i < tc.want; i++ {
+			if c.record(i%3 == 0, 1) {
+				t.Fatalf("capacity %d: sample closed after %d requests, want %d", tc.capacity, i, tc.want)
+			}
+		}
+		if !c.record(true, 1) {
+			t.Fatalf("capacity %d: sample still open after %d requests", tc.capacity, tc.want)
+		}
+	}
+}
+
 // TestPolicy_AGrowingWindowTakesMainsColdestEntries checks that a window
 // that grows is filled at once from the main area's least recently used
 // end, probation before protected, and that one that shrinks moves its
