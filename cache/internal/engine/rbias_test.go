@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/hotpath/hotpath/cache/internal/lru"
+	"github.com/hotpath/hotpath/cache/internal/node"
 	"github.com/hotpath/hotpath/internal/pad"
 )
 
@@ -252,6 +253,62 @@ func TestSampling_SkippedHitsSetTheReferenceBit(t *testing.T) {
 		}
 		if got := n.TakeRef(); got != (skip != 0) {
 			t.Errorf("skip %d: reference bit set = %v after 64 hits, want %v", skip, got, skip != 0)
+		}
+	}
+}
+
+// updateCounter is an LRU that tallies the writes to live entries it is
+// handed and the weight they stand for.
+type updateCounter struct {
+	*lru.Policy[int, int]
+	calls, weight int
+}
+
+func (p *updateCounter) Update(n *node.Node[int, int], w uint32) {
+	p.calls++
+	p.weight += int(w)
+	p.Policy.Update(n, w)
+}
+
+// TestSampling_UpdatesAreSampledAndWeighed checks that a write to a live
+// entry reaches the policy as hits do: every one while the shard does not
+// sample, and once in 2^skip, weighed 2^skip, while it does, with the
+// reference bit marking the writes left out.
+func TestSampling_UpdatesAreSampledAndWeighed(t *testing.T) {
+	const writes = 4096
+	for _, skip := range []uint32{0, maxWriteSkip} {
+		counter := &updateCounter{Policy: lru.New[int, int]()}
+		e := New(Config[int, int]{
+			Capacity:  1024,
+			Shards:    1,
+			NewPolicy: func(int, func(int) uint64) Policy[int, int] { return counter },
+			Sample:    true,
+		})
+		s := &e.shards[0]
+		e.Store(1, 0, 0)
+		n := s.m.Get(1, s.m.Hash(1))
+		for i := range writes {
+			s.skip.Store(skip)
+			s.calmWrites = 0 // a run of calm writes would lower the skip
+			e.Store(1, i, 0)
+		}
+		if v, _ := e.Load(1); v != writes-1 {
+			t.Fatalf("skip %d: Load(1) = %d after the writes, want %d", skip, v, writes-1)
+		}
+		want := writes >> skip
+		if skip == 0 && counter.calls != want {
+			t.Fatalf("skip 0: policy saw %d of %d writes", counter.calls, writes)
+		}
+		// Binomial(4096, 1/4): mean 1024, standard deviation 28; the band is
+		// nine of them.
+		if skip != 0 && (counter.calls < want*3/4 || counter.calls > want*5/4) {
+			t.Fatalf("skip %d: policy saw %d of %d writes, want about %d", skip, counter.calls, writes, want)
+		}
+		if counter.weight != counter.calls<<skip {
+			t.Fatalf("skip %d: %d updates weighed %d, want %d each", skip, counter.calls, counter.weight, 1<<skip)
+		}
+		if got := n.TakeRef(); got != (skip != 0) {
+			t.Fatalf("skip %d: reference bit set = %v, want %v", skip, got, skip != 0)
 		}
 	}
 }

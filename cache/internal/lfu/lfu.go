@@ -61,8 +61,8 @@ func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
 	p.used()
 }
 
-// Update counts a write as a use.
-func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.Access(n, 1) }
+// Update counts a write that stands for w writes as w uses.
+func (p *Policy[K, V]) Update(n *node.Node[K, V], w uint32) { p.Access(n, w) }
 
 // Reweigh changes a live entry's weight in place; the policy keeps no
 // weights of its own.

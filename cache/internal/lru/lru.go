@@ -27,8 +27,9 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) { p.l.PushBack(n) }
 // so w is ignored.
 func (p *Policy[K, V]) Access(n *node.Node[K, V], _ uint32) { p.l.MoveToBack(n) }
 
-// Update records a write to an entry already added.
-func (p *Policy[K, V]) Update(n *node.Node[K, V]) { p.l.MoveToBack(n) }
+// Update records a write to an entry already added; w is ignored, as in
+// Access.
+func (p *Policy[K, V]) Update(n *node.Node[K, V], _ uint32) { p.l.MoveToBack(n) }
 
 // Reweigh changes a live entry's weight in place; the policy keeps no
 // weights of its own.

@@ -158,9 +158,10 @@ func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
 	}
 }
 
-// Update records a write to a live entry whose weight is unchanged.
-func (p *Policy[K, V]) Update(n *node.Node[K, V]) {
-	p.count(p.hash(n.Key), 1)
+// Update records a write to a live entry whose weight is unchanged, standing
+// for w writes: the sketch counts it w times (see Access).
+func (p *Policy[K, V]) Update(n *node.Node[K, V], w uint32) {
+	p.count(p.hash(n.Key), w)
 	p.promote(n)
 }
 

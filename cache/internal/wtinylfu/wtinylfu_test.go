@@ -94,7 +94,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 			},
 			"Update": func(t *rapid.T) {
 				if n := live[key.Draw(t, "k")]; n != nil {
-					p.Update(n)
+					p.Update(n, 1)
 				}
 			},
 			"UpdateWeight": func(t *rapid.T) {
@@ -107,7 +107,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 				}
 				// The engine rejects an entry heavier than the capacity.
 				w := uint32(rapid.IntRange(1, min(3, capacity)).Draw(t, "w"))
-				p.Update(n)
+				p.Update(n, 1)
 				total += int64(w) - int64(n.Weight)
 				p.Reweigh(n, w)
 				if n.Weight != w {
