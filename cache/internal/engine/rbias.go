@@ -55,14 +55,34 @@ type readerSlot[K comparable, V any] struct {
 	hits   atomic.Uint64 // hits that readers in this slot did not hand to a read buffer
 	misses atomic.Uint64 // misses of readers in this slot
 	shard  atomic.Pointer[shard[K, V]]
-	_      [pad.CacheLineSize - 16 - unsafe.Sizeof(atomic.Pointer[shard[K, V]]{})]byte
+	// rng is a xorshift state for read sampling (see shard.sampledOut).
+	// Only the goroutine that holds the slot, from rlock's CAS to
+	// runlock's store, uses it: those two atomics order its users, so it
+	// needs none of its own, and it costs no shared line.
+	rng uint64
+	_   [pad.CacheLineSize - 24 - unsafe.Sizeof(atomic.Pointer[shard[K, V]]{})]byte
 }
 
 // newReaderTable returns a reader table: four slots per GOMAXPROCS (at
 // least 8), a power of two, so that concurrent readers seldom collide.
 func newReaderTable[K comparable, V any]() []readerSlot[K, V] {
 	n := max(8, 4*runtime.GOMAXPROCS(0))
-	return make([]readerSlot[K, V], 1<<bits.Len(uint(n-1)))
+	t := make([]readerSlot[K, V], 1<<bits.Len(uint(n-1)))
+	for i := range t {
+		t[i].rng = rand.Uint64() | 1 // xorshift never leaves 0
+	}
+	return t
+}
+
+// next steps the slot's xorshift generator (Marsaglia's 13/7/17). The
+// caller holds the slot.
+func (r *readerSlot[K, V]) next() uint64 {
+	x := r.rng
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	r.rng = x
+	return x
 }
 
 // readerEpoch is the origin of biasClock.
