@@ -17,12 +17,13 @@
 // lost from the buffer, so the policy is applied exactly: with Shards: 1 and
 // Policy: LRU a replay reproduces textbook LRU hit counts to the request.
 // When goroutines contend for a shard, WTinyLFU and LFU record only a sample
-// of its hits (down to one in 32) and count each recorded hit as the hits it
-// stands for; a hit that is not recorded marks its entry as referenced, and
-// WTinyLFU gives a referenced entry a second chance before it would evict
-// it or move it down, so the sample keeps recency as well as frequency. LRU,
-// which cannot weigh a hit it did not see, records every hit from any
-// number of goroutines.
+// of its hits (down to one in 32) and of its writes to entries already in
+// the cache, and count each recorded one as the uses it stands for (new
+// entries always reach the policy); a use that is not recorded marks its
+// entry as referenced, and WTinyLFU gives a referenced entry a second
+// chance before it would evict it or move it down, so the sample keeps
+// recency as well as frequency. LRU, which cannot weigh a use it did not
+// see, records every one from any number of goroutines.
 //
 // # Compared with sync.Map
 //
