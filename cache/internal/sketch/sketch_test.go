@@ -93,3 +93,26 @@ func TestSketch_IncrementByIsRepeatedIncrement(t *testing.T) {
 		}
 	})
 }
+
+// TestSketch_SmallCachesStillTellSeenFromUnseen checks the table's floor
+// (minTable): a sketch for 100 entries that has counted 900 keys once each
+// (fewer increments than a reset takes) must still estimate most keys it
+// never saw at 0. With the 16 blocks that 100 entries used to get, about
+// half of them looked seen; with the floor's 32, about one in eight does.
+func TestSketch_SmallCachesStillTellSeenFromUnseen(t *testing.T) {
+	s := New(100)
+	for i := range 900 {
+		s.Increment(Mix(uint64(i) + 1))
+	}
+	const unseen = 4000
+	fp := 0
+	for i := range unseen {
+		if s.Frequency(Mix(uint64(1_000_000+i))) > 0 {
+			fp++
+		}
+	}
+	if fp > unseen/4 {
+		t.Fatalf("%d of %d keys never counted are estimated above 0: the small table mixes every key's counters", fp, unseen)
+	}
+	t.Logf("%d of %d unseen keys estimated above 0", fp, unseen)
+}
