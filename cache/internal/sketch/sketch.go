@@ -30,22 +30,22 @@ type Sketch struct {
 }
 
 // minTable is the fewest uint64s in the table, whatever the capacity: 32
-// blocks. A key's four counters share one block, so in a table of a few
-// blocks the keys of a trace crowd into the same counters and every key's
-// estimate rises with the others': at 100 entries the table had 16 blocks,
-// and cscope's 1,409 looping keys, about 88 to a block of 128 counters,
-// could no longer be told apart. Over the 160 reference rows (hash seeds 1
-// to 8) the floor of 256 gained 0.07 points on average and one row fewer
-// more than a point below the better peer (seeds 1 to 3: 0.06, and seven
-// fewer rows below it at all): ps +2.9 at 30 entries and +0.8 to +1.2 at 60
-// and 100, cs +1.3 at 100, gli +1.1 at 100, 2_pools +1.0 at 100, cpp +0.6
-// and +0.8 at 20 and 50. It cost loop at 100 entries 0.8 (1.2 over seeds 1
-// to 3), and cpp at 35 0.3: a loop's keys are all equally frequent, and
-// exact counts leave only the halving's timing to choose between them,
+// blocks, 2 KiB. A key's four counters share one block, so in a table of a
+// few blocks the keys of a trace crowd into the same counters and every
+// key's estimate rises with the others': at 100 entries the table had 16
+// blocks, and cscope's 1,409 looping keys, about 88 to a block of 128
+// counters, could no longer be told apart. Over the 160 reference rows (hash
+// seeds 1 to 8) the floor of 256 gained 0.07 points on average and one row
+// fewer more than a point below the better peer (seeds 1 to 3: 0.06, and
+// seven fewer rows below it at all): ps +2.9 at 30 entries and +0.8 to +1.2
+// at 60 and 100, cs +1.3 at 100, gli +1.1 at 100, 2_pools +1.0 at 100, cpp
+// +0.6 and +0.8 at 20 and 50. It cost loop at 100 entries 0.8 (1.2 over
+// seeds 1 to 3), and cpp at 35 0.3: a loop's keys are all equally frequent,
+// and exact counts leave only the halving's timing to choose between them,
 // where collisions had kept a stable set. A floor of 512 gained more on
 // average (0.13) but cost loop at 250 entries 1.1 points. The reset period
-// stays ten times the capacity: lengthening it for small caches (to 1,500
-// or 2,000 increments) cost cpp at 80 and 100 entries 0.8 to 1.7 points.
+// stays ten times the capacity: lengthening it for small caches (to 1,500 or
+// 2,000 increments) cost cpp at 80 and 100 entries 0.8 to 1.7 points.
 const minTable = 256
 
 // New returns a sketch for a cache of the given capacity (entries, or
