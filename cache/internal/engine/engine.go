@@ -512,7 +512,7 @@ func (s *shard[K, V]) recordHit(n *node.Node[K, V], r *readerSlot[K, V], out boo
 // slot's generator, which no other goroutine touches meanwhile;
 // math/rand/v2's runtime generator was 4 % of a read's CPU time at 100 %
 // reads in the throughput benchmark. A reader under the read lock, the
-// slower path, uses that.
+// slower path, and a writer (r nil) use that.
 func (s *shard[K, V]) sampledOut(r *readerSlot[K, V]) bool {
 	sk := s.skip.Load()
 	if sk == 0 {
@@ -879,12 +879,11 @@ func (e *Engine[K, V]) updateLocked(s *shard[K, V], n *node.Node[K, V], value V,
 // sampled: every one reaches the policy. One goroutine never samples, so
 // replays stay exact.
 func (s *shard[K, V]) updatePolicyLocked(n *node.Node[K, V]) {
-	sk := s.skip.Load()
-	if sk != 0 && rand.Uint32()&(1<<sk-1) != 0 {
+	if s.sampledOut(nil) {
 		n.Touch()
 		return
 	}
-	s.policy.Update(n, 1<<sk)
+	s.policy.Update(n, 1<<s.skip.Load()) // the current skip's weight, as accessLocked
 }
 
 // evictLocked evicts the policy's victims until the shard is within its
