@@ -25,6 +25,7 @@ type extremes struct {
 
 	lruOnly  int // sampled requests LRU hit and this W-TinyLFU missed
 	tlfuOnly int // sampled requests this W-TinyLFU hit and LRU missed
+	sq       int // the sum of the squared weights of the requests tallied in both
 
 	// For Policy.retractBlindBoost: the last verdict, and
 	// shadow.disagreements when it was given.
@@ -51,7 +52,7 @@ func (e *extremes) clear() {
 	e.head = [3]int32{-1, -1, -1}
 	e.tail = [3]int32{-1, -1, -1}
 	e.size = [3]int32{}
-	e.lruOnly, e.tlfuOnly = 0, 0
+	e.lruOnly, e.tlfuOnly, e.sq = 0, 0, 0
 	e.last, e.seen = 0, 0
 }
 
@@ -65,8 +66,10 @@ func (e *extremes) observe(h uint64, lruHit bool, w uint32, sk *sketch.Sketch) {
 	switch {
 	case lruHit && !hit:
 		e.lruOnly += int(w)
+		e.sq += int(w) * int(w)
 	case hit && !lruHit:
 		e.tlfuOnly += int(w)
+		e.sq += int(w) * int(w)
 	}
 	if hit {
 		switch e.list[slot] {
@@ -123,7 +126,7 @@ func (e *extremes) evict(sk *sketch.Sketch) int32 {
 // disagreements is how many sampled requests it was decided on.
 func (e *extremes) verdict() (v, disagreements int, decided bool) {
 	n := e.lruOnly + e.tlfuOnly
-	if v, decided = signTest(&e.lruOnly, &e.tlfuOnly); !decided {
+	if v, decided = signTest(&e.lruOnly, &e.tlfuOnly, &e.sq); !decided {
 		return 0, 0, false
 	}
 	return v, n, true

@@ -37,6 +37,7 @@ type shadow struct {
 
 	lruOnly  int // sampled requests LRU hit and the policy missed
 	realOnly int // sampled requests the policy hit and LRU missed
+	sq       int // the sum of the squared weights of the requests tallied in both
 	// disagreements counts, since New or clear, the sampled requests
 	// that exactly one of LRU and the policy hit.
 	disagreements int
@@ -84,9 +85,11 @@ func (s *shadow) observe(h uint64, hit bool, w uint32, ref bool) (sampled, lruHi
 	switch {
 	case lruHit && !hit:
 		s.lruOnly += int(w)
+		s.sq += int(w) * int(w)
 		s.disagreements += int(w)
 	case hit && !lruHit && !ref:
 		s.realOnly += int(w)
+		s.sq += int(w) * int(w)
 		s.disagreements += int(w)
 	}
 	if lruHit {
@@ -118,22 +121,30 @@ func (s *shadow) observe(h uint64, hit bool, w uint32, ref bool) (sampled, lruHi
 // requests tell the two apart. It is a sign test: with a and b the requests
 // only LRU or only the policy hit, a − b against √(a+b).
 func (s *shadow) verdict() (v int, decided bool) {
-	return signTest(&s.lruOnly, &s.realOnly)
+	return signTest(&s.lruOnly, &s.realOnly, &s.sq)
 }
 
 // signTest is the sign test of two tallies of disagreeing requests: *a
-// that only LRU hit, *b that only the other policy hit. It returns +1 when
+// that only LRU hit, *b that only the other policy hit, and *sq the sum of
+// the squares of the weights they were tallied with. It returns +1 when
 // LRU did significantly better, -1 when significantly worse, and 0
-// otherwise, and starts both tallies again; decided is false, and the
-// tallies are kept, while they add up to fewer than
+// otherwise, and starts the tallies again; decided is false, and the
+// tallies are kept, while *a and *b add up to fewer than
 // shadowMinDisagreements.
-func signTest(a, b *int) (v int, decided bool) {
+//
+// A request stands for w requests when the shard samples its hits (see
+// Policy.Access), and a tally of such requests varies w times as much as
+// one of single requests: the standard deviation of a − b is √sq, not
+// √(a+b), which it equals while every weight is 1 (one goroutine, every
+// replay). Against √(a+b), two sampled hits weighing 32 each made a
+// "significant" verdict.
+func signTest(a, b, sq *int) (v int, decided bool) {
 	n, d := *a+*b, *a-*b
 	if n < shadowMinDisagreements {
 		return 0, false
 	}
-	*a, *b = 0, 0
-	sd := math.Sqrt(float64(n))
+	sd := math.Sqrt(float64(*sq))
+	*a, *b, *sq = 0, 0, 0
 	switch {
 	case float64(d) > shadowSigmas*sd:
 		return 1, true
@@ -147,7 +158,7 @@ func (s *shadow) clear() {
 	clear(s.index)
 	s.keys, s.prev, s.next = s.keys[:0], s.prev[:0], s.next[:0]
 	s.head, s.tail = -1, -1
-	s.lruOnly, s.realOnly = 0, 0
+	s.lruOnly, s.realOnly, s.sq = 0, 0, 0
 	s.disagreements = 0
 }
 

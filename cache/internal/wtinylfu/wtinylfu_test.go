@@ -189,17 +189,37 @@ func TestShadow_IsAnExactLRUWhenSmall(t *testing.T) {
 
 func TestShadow_VerdictIsASignTest(t *testing.T) {
 	s := newShadow(10)
-	s.lruOnly, s.realOnly = 50, 25 // 25 > 2·√75 ≈ 17.3
+	s.lruOnly, s.realOnly, s.sq = 50, 25, 75 // 25 > 2·√75 ≈ 17.3
 	if v, ok := s.verdict(); !ok || v != 1 {
 		t.Fatalf("verdict(50 vs 25) = %d, %v; want LRU better", v, ok)
 	}
-	s.lruOnly, s.realOnly = 40, 33
+	s.lruOnly, s.realOnly, s.sq = 40, 33, 73
 	if v, ok := s.verdict(); !ok || v != 0 {
 		t.Fatalf("verdict(40 vs 33) = %d, %v; want no significant difference", v, ok)
 	}
-	s.lruOnly, s.realOnly = 5, 30
+	s.lruOnly, s.realOnly, s.sq = 5, 30, 35
 	if _, ok := s.verdict(); ok {
 		t.Fatal("verdict decided on 35 disagreements, fewer than the minimum")
+	}
+}
+
+// TestShadow_WeightedRequestsCountAsTheEvidenceTheyAre checks that the
+// sign test weighs a sampled hit's variance, not only its count: two
+// policy-only hits that stand for 32 each are 64 disagreements, but two
+// observations, and must not make a verdict that the policy does better;
+// 64 single ones must.
+func TestShadow_WeightedRequestsCountAsTheEvidenceTheyAre(t *testing.T) {
+	s := newShadow(16)
+	s.observe(1, true, 32, false)
+	s.observe(2, true, 32, false)
+	if v, ok := s.verdict(); !ok || v != 0 {
+		t.Fatalf("verdict after two hits weighing 32 = %d, %v; want decided, no significant difference", v, ok)
+	}
+	for k := range uint64(64) {
+		s.observe(100+k, true, 1, false)
+	}
+	if v, ok := s.verdict(); !ok || v != -1 {
+		t.Fatalf("verdict after 64 single policy-only hits = %d, %v; want the policy better", v, ok)
 	}
 }
 
