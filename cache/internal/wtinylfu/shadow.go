@@ -119,7 +119,8 @@ func (s *shadow) observe(h uint64, hit bool, w uint32, ref bool) (sampled, lruHi
 // last verdict. It returns +1 when LRU did significantly better, -1 when
 // significantly worse, and 0 otherwise; decided is false while too few
 // requests tell the two apart. It is a sign test: with a and b the requests
-// only LRU or only the policy hit, a − b against √(a+b).
+// only LRU or only the policy hit, a − b against twice its standard
+// deviation (see signTest).
 func (s *shadow) verdict() (v int, decided bool) {
 	return signTest(&s.lruOnly, &s.realOnly, &s.sq)
 }
