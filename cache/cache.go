@@ -17,7 +17,7 @@
 // lost from the buffer, so the policy is applied exactly: with Shards: 1 and
 // Policy: LRU a replay reproduces textbook LRU hit counts to the request.
 // When goroutines contend for a shard, WTinyLFU and LFU record only a sample
-// of its hits (down to one in 32) and of its writes to entries already in
+// of its hits (down to one in 128) and of its writes to entries already in
 // the cache, and count each recorded one as the uses it stands for (new
 // entries always reach the policy); a use that is not recorded marks its
 // entry as referenced, and WTinyLFU gives a referenced entry a second

@@ -451,14 +451,23 @@ func (e *Engine[K, V]) afterHit(s *shard[K, V], key K, old V, refreshDue bool) {
 func (s *shard[K, V]) hits() uint64 { return s.reads.recorded() + s.directHits.Load() }
 
 // maxSkip bounds read sampling: at most one hit in 2^maxSkip is recorded.
-// One in 32 rather than one in 8: in the throughput benchmark at 100 %
-// reads (2 goroutines) 59.7 → 51.8 ns/op (28 interleaved runs, benchstat
-// p = 0.011), and the concurrent replays of benchmarks/ (two goroutines)
-// hardly moved: over three runs each no row's mean moved by more than 0.4
-// points, and over four, sprite at 500 entries lost 0.6 (76.6 % against
-// 77.3). Readers raise the skip only while they outpace the drain, and a
-// replay's misses are writes that drain the buffer.
-const maxSkip = 5
+//
+// One in 128. A recorded hit costs far more than its share of the policy's
+// CPU time: the drain moves the node to the front of its list and clears
+// its reference bit, which writes the lines of the hottest nodes (a hot
+// node's list neighbours are hot too), and the next read of each of them on
+// another core misses. At 100 % reads on two goroutines, with one in 32 a
+// shard recorded 6.5 % of its hits (the skip falls a step after each drain
+// that met no contention), and recording none at all (a measurement, not a
+// safe change) took the throughput benchmark's row from about 55 to about
+// 31 ns/op. One in 128 against one in 32: 58.7 → 40.1 ns/op (8 interleaved
+// runs, benchstat p = 0.010; one in 512 gave 36.8), 75 % reads unchanged,
+// and the concurrent replays of benchmarks/ did not move (three runs each,
+// every row's mean within 0.3 points): readers raise the skip only while
+// they outpace the drain, and a replay's misses are writes that drain the
+// buffer. Earlier, one in 32 against one in 8 had taken the row from 59.7 to
+// 51.8 ns/op.
+const maxSkip = 7
 
 // maxWriteSkip bounds the sampling that contended writes raise.
 const maxWriteSkip = 2

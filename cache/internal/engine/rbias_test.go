@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hotpath/hotpath/cache/internal/lru"
 	"github.com/hotpath/hotpath/cache/internal/node"
+	"github.com/hotpath/hotpath/cache/internal/wtinylfu"
 	"github.com/hotpath/hotpath/internal/pad"
 )
 
@@ -248,7 +250,7 @@ func TestSampling_SkippedHitsSetTheReferenceBit(t *testing.T) {
 		e.Store(1, 1, 0)
 		n := s.m.Get(1, s.m.Hash(1))
 		s.skip.Store(skip)
-		for range 64 { // at one in 32, all 64 recorded has probability 32⁻⁶⁴
+		for range 64 { // at one in 128, all 64 recorded has probability 128⁻⁶⁴
 			e.Load(1)
 		}
 		if got := n.TakeRef(); got != (skip != 0) {
@@ -310,5 +312,56 @@ func TestSampling_UpdatesAreSampledAndWeighed(t *testing.T) {
 		if got := n.TakeRef(); got != (skip != 0) {
 			t.Fatalf("skip %d: reference bit set = %v, want %v", skip, got, skip != 0)
 		}
+	}
+}
+
+// TestSampling_HotEntriesSurviveAtTheHighestSkip reads a hot tenth of a full
+// W-TinyLFU cache while the shard records one hit in 2^maxSkip, as a shard
+// read from several cores at once does, and then writes twice the capacity
+// of new keys that are each used three times. The sampled hits, weighed as
+// the hits they stand for, and the reference bits of the hits left out,
+// must have told the policy which entries are hot: almost all of them must
+// still be cached. (If the sample reached the policy unweighed and left no
+// reference bits, or did not reach it at all, the hot entries would look
+// no more frequent than the newcomers and be evicted with the rest.)
+func TestSampling_HotEntriesSurviveAtTheHighestSkip(t *testing.T) {
+	const capacity = 4096
+	start := time.Now()
+	e := New(Config[int, int]{
+		Capacity: capacity,
+		Shards:   1,
+		Now:      func() int64 { return int64(time.Since(start)) + 1 },
+		NewPolicy: func(c int, h func(int) uint64) Policy[int, int] {
+			return wtinylfu.New[int, int](c, h)
+		},
+		Sample: true,
+	})
+	s := &e.shards[0]
+	for k := range capacity {
+		e.Store(k, k, 0)
+	}
+	var hot []int
+	for k := 0; k < capacity; k += 10 {
+		hot = append(hot, k)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 * len(hot) {
+		s.skip.Store(maxSkip) // a drain that met no contention lowers it
+		e.Load(hot[r.IntN(len(hot))])
+	}
+	s.skip.Store(0) // one goroutine: every use of the newcomers is recorded
+	for k := capacity; k < 3*capacity; k++ {
+		e.Store(k, k, 0)
+		e.Load(k)
+		e.Load(k)
+	}
+	kept := 0
+	for _, k := range hot {
+		if _, ok := e.Load(k); ok {
+			kept++
+		}
+	}
+	if kept < len(hot)*9/10 {
+		t.Fatalf("%d of %d hot entries survived the writes after a read phase sampled at one hit in %d; want at least 90 %%", kept, len(hot), 1<<maxSkip)
 	}
 }
