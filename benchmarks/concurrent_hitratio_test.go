@@ -59,8 +59,6 @@ func TestHitRatio_Concurrent(t *testing.T) {
 				switch im.name {
 				case "sync.Map", "RWMutexMap": // unbounded
 					continue
-				case "ristretto": // its Sets are buffered and dropped: 1–9 % here even from one goroutine
-					continue
 				}
 				one := chunkedReplay(im.new(capacity, 0), keys, 1)
 				two := chunkedReplay(im.new(capacity, 0), keys, 2)
