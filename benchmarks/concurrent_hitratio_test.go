@@ -18,13 +18,14 @@ import (
 // point or two. It fails if hotpath's LRU, which records every hit, moves
 // more than 1.5 points between one and two goroutines, or if its W-TinyLFU,
 // which samples hits under contention, weighs the sample and marks the
-// skipped hits' entries as referenced, loses more than the row's bar: 3 on
-// the first rows (P3 at 100,000 lost 4–7 before the reference bits, and
-// OLTP at 1,000 up to 9 before the weights). The rows where most requests
-// hit are an open gap, held to what they lose now: sprite at 1,000
-// (90 % hits) loses 3.5–6, OLTP at 15,000 and scarab at 100,000 about 2.5
-// (otter loses nothing there). Sampling off, they lose under a point;
-// sampling without weights, about one, but P3 at 100,000 then loses 4.
+// skipped hits' entries as referenced, loses more than the row's bar: 3
+// points, and 4 on P3 at 100,000 entries, which loses the most: 2.1–3.5
+// points over nine runs of this build (the one-goroutine figure moves with
+// the random hash seed too). Before the reference bits P3 at 100,000 lost
+// 4–7 points, and OLTP at 1,000 up to 9 before the weights; sampling off,
+// every row loses under a point. ristretto is replayed too, for its hit
+// ratio only: its Sets go through a buffer that drops them under pressure,
+// so it misses far more than the others, from one goroutine as from two.
 // It runs only with HOTPATH_CONCURRENT_REPLAY=1:
 //
 //	cd benchmarks && HOTPATH_CONCURRENT_REPLAY=1 go test -run HitRatio_Concurrent -v .
@@ -39,12 +40,12 @@ func TestHitRatio_Concurrent(t *testing.T) {
 		bar   float64 // the most hotpath's W-TinyLFU may lose from two goroutines
 	}{
 		{"arc/OLTP.lis.gz", []int{1000, 5000}, 3},
-		{"arc/P3.lis.gz", []int{100_000}, 3},
+		{"arc/P3.lis.gz", []int{100_000}, 4},
 		{"lirs/sprite.trace.gz", []int{500}, 3},
 		{"arc/P3.lis.gz", []int{500_000}, 3},
-		{"lirs/sprite.trace.gz", []int{1000}, 8},
-		{"arc/OLTP.lis.gz", []int{15_000}, 4},
-		{"scarab/scarab-recs.trace.gz", []int{100_000}, 4},
+		{"lirs/sprite.trace.gz", []int{1000}, 3},
+		{"arc/OLTP.lis.gz", []int{15_000}, 3},
+		{"scarab/scarab-recs.trace.gz", []int{100_000}, 3},
 	} {
 		f, err := trace.GuessFormat(tc.file)
 		if err != nil {

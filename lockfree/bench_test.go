@@ -4,8 +4,11 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hotpath/hotpath/internal/pad"
 )
 
 // The benchmarks move b.N items from producers to consumers through each
@@ -255,4 +258,50 @@ func benchParallelPairs(b *testing.B, put func(int), take func()) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+}
+
+// BenchmarkCacheLineRoundTrip measures the machine, not a queue: two
+// goroutines take turns incrementing one word on a cache line of its own,
+// each waiting (spinning) for the other's increment, so an op is one round
+// trip of the line between the two goroutines' cores. Every queue's -cpu 2
+// rows pay this for each line an item moves across, so run it beside them
+// to see which kind of machine the rows came from: on this project's 2-core
+// VM it measured 50–63 ns in some minutes and 275–333 ns in others, as the
+// host placed the two virtual cores near or far. With -cpu 1 the two
+// goroutines share a processor: each spins a while and then yields to the
+// other, and the figure says nothing about the machine.
+//
+//	go test -run '^$' -bench CacheLineRoundTrip -cpu 2 -count 5 ./lockfree/
+func BenchmarkCacheLineRoundTrip(b *testing.B) {
+	var line struct {
+		_ pad.CacheLinePad
+		n atomic.Int64
+		_ pad.CacheLinePad
+	}
+	done := make(chan struct{})
+	n := int64(b.N)
+	b.ResetTimer()
+	go func() {
+		defer close(done)
+		for i := int64(1); i < 2*n; i += 2 {
+			awaitTurn(&line.n, i)
+			line.n.Store(i + 1)
+		}
+	}()
+	for i := int64(0); i < 2*n; i += 2 {
+		awaitTurn(&line.n, i)
+		line.n.Store(i + 1)
+	}
+	<-done
+}
+
+// awaitTurn spins until *n == want, yielding the processor after a while:
+// with two processors the other goroutine answers within a round trip, far
+// sooner; with one it cannot answer until this one yields.
+func awaitTurn(n *atomic.Int64, want int64) {
+	for spins := 0; n.Load() != want; spins++ {
+		if spins >= 1000 {
+			runtime.Gosched()
+		}
+	}
 }

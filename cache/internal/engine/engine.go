@@ -458,15 +458,15 @@ func (s *shard[K, V]) hits() uint64 { return s.reads.recorded() + s.directHits.L
 // node's list neighbours are hot too), and the next read of each of them on
 // another core misses. At 100 % reads on two goroutines, with one in 32 a
 // shard recorded 6.5 % of its hits (the skip falls a step after each drain
-// that met no contention), and recording none at all (a measurement, not a
-// safe change) took the throughput benchmark's row from about 55 to about
-// 31 ns/op. One in 128 against one in 32: 58.7 → 40.1 ns/op (8 interleaved
-// runs, benchstat p = 0.010; one in 512 gave 36.8), 75 % reads unchanged,
-// and the concurrent replays of benchmarks/ did not move (three runs each,
-// every row's mean within 0.3 points): readers raise the skip only while
-// they outpace the drain, and a replay's misses are writes that drain the
-// buffer. Earlier, one in 32 against one in 8 had taken the row from 59.7 to
-// 51.8 ns/op.
+// that met no contention); recording none at all (a measurement, not a safe
+// change) took the throughput benchmark's row from about 55 to about 31
+// ns/op over 8 runs. One in 128 against one in 32, 30 interleaved pairs of
+// runs of the two builds: 58.6 → 53.6 ns/op (benchstat p = 0.007; faster in
+// 21 of the 30 pairs); 75 % reads did not move, nor did the concurrent
+// replays of benchmarks/ (three runs each, every row's mean within 0.31
+// points): readers raise the skip only while they outpace the drain, and a
+// replay's misses are writes that drain the buffer. Earlier, one in 32
+// against one in 8 had taken the row from 59.7 to 51.8 ns/op.
 const maxSkip = 7
 
 // maxWriteSkip bounds the sampling that contended writes raise.
