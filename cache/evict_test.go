@@ -205,6 +205,53 @@ func TestStatsRecorder_SeesWhatStatsCounts(t *testing.T) {
 	}
 }
 
+// panickingRecorder is a StatsRecorder whose load callbacks panic.
+type panickingRecorder struct{ recorder }
+
+func (*panickingRecorder) RecordLoadSuccess(time.Duration) { panic("recorder") }
+func (*panickingRecorder) RecordLoadFailure(time.Duration) { panic("recorder") }
+
+// A StatsRecorder that panics reaches the caller whose load it was counting,
+// but leaves no load unfinished: the value loaded is stored, later calls
+// for the same keys return it without waiting, and Stats counted the load
+// before anyone could see its value.
+func TestStatsRecorder_PanickingRecorderLeavesNoLoadUnfinished(t *testing.T) {
+	c := cache.Must(cache.Options[int, int]{Capacity: 16, Shards: 1, Policy: cache.LRU, StatsRecorder: &panickingRecorder{}})
+	defer c.Close()
+	mustPanic := func(what string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Fatalf("%s: the recorder's panic did not reach the caller", what)
+			}
+		}()
+		f()
+	}
+	mustPanic("LoadOrCompute", func() {
+		c.LoadOrCompute(t.Context(), 1, func(context.Context, int) (int, error) { return 10, nil })
+	})
+	mustPanic("LoadOrComputeAll", func() {
+		c.LoadOrComputeAll(t.Context(), []int{2, 3}, func(_ context.Context, keys []int) (map[int]int, error) {
+			m := map[int]int{}
+			for _, k := range keys {
+				m[k] = 10 * k
+			}
+			return m, nil
+		})
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	never := func(context.Context, int) (int, error) { t.Error("a stored key was loaded again"); return 0, nil }
+	for k, want := range map[int]int{1: 10, 2: 20, 3: 30} {
+		if v, err := c.LoadOrCompute(ctx, k, never); err != nil || v != want {
+			t.Fatalf("LoadOrCompute(%d) after the recorder panicked = %d, %v; want %d, nil", k, v, err, want)
+		}
+	}
+	if st := c.Stats(); st.LoadSuccesses != 2 {
+		t.Fatalf("LoadSuccesses = %d, want 2 (one per call to a loader)", st.LoadSuccesses)
+	}
+}
+
 func TestExpvar_PublishesStatsAsJSON(t *testing.T) {
 	c := cache.Must(cache.Options[int, int]{Capacity: 2, Policy: cache.LRU})
 	defer c.Close()

@@ -170,8 +170,9 @@ func (e *Engine[K, V]) runLoad(ctx context.Context, s *shard[K, V], key K, c *ca
 		}
 		r := recover()
 		c.err = panicError(r)
+		d := e.countLoad(s, false, start)
 		e.finish(s, key, c, false)
-		e.recordLoad(s, false, start)
+		e.reportLoad(false, d)
 		if r != nil {
 			panic(r)
 		}
@@ -180,8 +181,9 @@ func (e *Engine[K, V]) runLoad(ctx context.Context, s *shard[K, V], key K, c *ca
 	normal = true
 	c.val, c.err = v, err
 	c.retry = err != nil && (ctx.Err() != nil || errors.Is(err, errNoValue))
+	d := e.countLoad(s, err == nil, start)
 	e.finish(s, key, c, err == nil)
-	e.recordLoad(s, err == nil, start)
+	e.reportLoad(err == nil, d)
 	return c.val, err
 }
 
@@ -235,20 +237,31 @@ func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 	s.deliver()
 }
 
-// recordLoad counts a load's outcome and time.
-func (e *Engine[K, V]) recordLoad(s *shard[K, V], ok bool, start int64) {
+// countLoad counts a load's outcome and time in the shard's statistics and
+// returns the time, for reportLoad. It runs before finish publishes the
+// outcome, so that whoever sees a loaded value, or wakes from waiting for
+// it, finds the load counted in Stats.
+func (e *Engine[K, V]) countLoad(s *shard[K, V], ok bool, start int64) time.Duration {
 	d := time.Duration(max(e.now()-start, 0))
 	s.loadNanos.Add(int64(d))
 	if ok {
 		s.loadSuccesses.Add(1)
-		if e.rec != nil {
-			e.rec.RecordLoadSuccess(d)
-		}
 	} else {
 		s.loadFailures.Add(1)
-		if e.rec != nil {
-			e.rec.RecordLoadFailure(d)
-		}
+	}
+	return d
+}
+
+// reportLoad hands a counted load to the user's Recorder. It runs after
+// finish, so that a Recorder that panics cannot leave a load unfinished and
+// its waiters blocked.
+func (e *Engine[K, V]) reportLoad(ok bool, d time.Duration) {
+	switch {
+	case e.rec == nil:
+	case ok:
+		e.rec.RecordLoadSuccess(d)
+	default:
+		e.rec.RecordLoadFailure(d)
 	}
 }
 
@@ -299,24 +312,26 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 				return
 			}
 			r := recover()
+			d := e.countLoad(owned[0].s, false, start)
 			for _, p := range owned {
 				p.c.err = panicError(r)
 				e.finish(p.s, p.key, p.c, false)
 			}
-			e.recordLoad(owned[0].s, false, start)
+			e.reportLoad(false, d)
 			if r != nil {
 				panic(r)
 			}
 		}()
 		m, err := compute(ctx, missing)
 		normal = true
-		e.recordLoad(owned[0].s, err == nil, start)
+		d := e.countLoad(owned[0].s, err == nil, start)
 		if err != nil {
 			retry := ctx.Err() != nil
 			for _, p := range owned {
 				p.c.err, p.c.retry = err, retry
 				e.finish(p.s, p.key, p.c, false)
 			}
+			e.reportLoad(false, d)
 			return nil, err
 		}
 		for _, p := range owned {
@@ -331,6 +346,7 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 				result[p.key] = p.c.val
 			}
 		}
+		e.reportLoad(true, d)
 		for k, v := range m {
 			if _, asked := seen[k]; !asked {
 				e.Store(k, v, e.TTLOf(k, v))
@@ -398,13 +414,15 @@ func (e *Engine[K, V]) runRefresh(s *shard[K, V], key K, old V, c *call[V]) {
 	defer func() {
 		if !normal {
 			c.err = panicError(recover())
+			d := e.countLoad(s, false, start)
 			e.finish(s, key, c, false)
-			e.recordLoad(s, false, start)
+			e.reportLoad(false, d)
 		}
 	}()
 	v, err := e.refresh(e.bg.ctx, key, old)
 	normal = true
 	c.val, c.err = v, err
+	d := e.countLoad(s, err == nil, start)
 	e.finish(s, key, c, err == nil)
-	e.recordLoad(s, err == nil, start)
+	e.reportLoad(err == nil, d)
 }
