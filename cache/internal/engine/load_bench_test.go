@@ -3,9 +3,6 @@ package engine
 import (
 	"math/rand/v2"
 	"testing"
-	"time"
-
-	"github.com/hotpath/hotpath/cache/internal/wtinylfu"
 )
 
 // BenchmarkLoad_Sampled measures one goroutine's reads through a shard that
@@ -19,16 +16,7 @@ import (
 //	go test -run '^$' -bench Load_Sampled -count 10 ./cache/internal/engine/
 func BenchmarkLoad_Sampled(b *testing.B) {
 	const capacity = 100_000
-	start := time.Now()
-	e := New(Config[int, int]{
-		Capacity: capacity,
-		Shards:   1,
-		Now:      func() int64 { return int64(time.Since(start)) + 1 },
-		NewPolicy: func(c int, h func(int) uint64) Policy[int, int] {
-			return wtinylfu.New[int, int](c, h)
-		},
-		Sample: true,
-	})
+	e := newTinyLFUEngine(capacity)
 	for k := range capacity {
 		e.Store(k, k, 0)
 	}

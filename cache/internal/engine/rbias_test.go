@@ -25,6 +25,21 @@ func newLRUEngine(capacity, shards int) *Engine[int, int] {
 	})
 }
 
+// newTinyLFUEngine is a one-shard W-TinyLFU engine that samples its hits
+// under contention, as the cache facade builds one.
+func newTinyLFUEngine(capacity int) *Engine[int, int] {
+	start := time.Now()
+	return New(Config[int, int]{
+		Capacity: capacity,
+		Shards:   1,
+		Now:      func() int64 { return int64(time.Since(start)) + 1 },
+		NewPolicy: func(c int, h func(int) uint64) Policy[int, int] {
+			return wtinylfu.New[int, int](c, h)
+		},
+		Sample: true,
+	})
+}
+
 func TestReaderSlot_IsOneCacheLine(t *testing.T) {
 	if got := unsafe.Sizeof(readerSlot[int, int]{}); got != pad.CacheLineSize {
 		t.Fatalf("readerSlot is %d bytes, want one cache line (%d)", got, pad.CacheLineSize)
@@ -326,16 +341,7 @@ func TestSampling_UpdatesAreSampledAndWeighed(t *testing.T) {
 // no more frequent than the newcomers and be evicted with the rest.)
 func TestSampling_HotEntriesSurviveAtTheHighestSkip(t *testing.T) {
 	const capacity = 4096
-	start := time.Now()
-	e := New(Config[int, int]{
-		Capacity: capacity,
-		Shards:   1,
-		Now:      func() int64 { return int64(time.Since(start)) + 1 },
-		NewPolicy: func(c int, h func(int) uint64) Policy[int, int] {
-			return wtinylfu.New[int, int](c, h)
-		},
-		Sample: true,
-	})
+	e := newTinyLFUEngine(capacity)
 	s := &e.shards[0]
 	for k := range capacity {
 		e.Store(k, k, 0)
