@@ -41,7 +41,7 @@
 // existing key allocates nothing. With the reader bias a read writes no
 // shared cache line but the read buffer's tail (its table slot is its own,
 // its skipped hits are counted in that slot), and under contention only one
-// read in up to 32 records itself there. On 64 cores a revocation
+// read in up to 128 records itself there. On 64 cores a revocation
 // scans 256 slots, so a shard written constantly keeps its bias off (the
 // holdoff backs off to 5 ms) and uses its read lock; the default
 // shard count (four per GOMAXPROCS, see [DefaultShards]) spreads such
