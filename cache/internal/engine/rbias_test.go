@@ -46,6 +46,19 @@ func TestReaderSlot_IsOneCacheLine(t *testing.T) {
 	}
 }
 
+// The reader table has sixteen slots per GOMAXPROCS up to 256, then four
+// per GOMAXPROCS, always a power of two: two readers on two processors
+// then share a slot one time in 32, not one in 8 (see newReaderTable).
+func TestReaderTable_SizeScalesWithGOMAXPROCS(t *testing.T) {
+	for _, c := range []struct{ procs, want int }{
+		{1, 16}, {2, 32}, {3, 64}, {8, 128}, {16, 256}, {48, 256}, {64, 256}, {100, 512}, {128, 512},
+	} {
+		if got := readerTableSize(c.procs); got != c.want {
+			t.Errorf("readerTableSize(%d) = %d, want %d", c.procs, got, c.want)
+		}
+	}
+}
+
 // A shard that is only read turns its reader bias on, a write turns it off,
 // and after the holdoff reads turn it on again; values read under the bias
 // are the ones written.
