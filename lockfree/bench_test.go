@@ -266,7 +266,7 @@ func benchParallelPairs(b *testing.B, put func(int), take func()) {
 // trip of the line between the two goroutines' cores. Every queue's -cpu 2
 // rows pay this for each line an item moves across, so run it beside them
 // to see which kind of machine the rows came from: on this project's 2-core
-// VM it measured 50–69 ns in some minutes and 254–333 ns in others, as the
+// VM it measured 53–60 ns in some minutes and 254–343 ns in others, as the
 // host placed the two virtual cores near or far. With -cpu 1 the two
 // goroutines share a processor: each spins a while and then yields to the
 // other, and the figure says nothing about the machine.

@@ -89,7 +89,7 @@ func newReaderTable[K comparable, V any]() []readerSlot[K, V] {
 
 // readerTableSize is the number of reader slots for procs = GOMAXPROCS.
 func readerTableSize(procs int) int {
-	n := max(8, min(16*procs, 256), 4*procs)
+	n := max(min(16*procs, 256), 4*procs) // procs ≥ 1, so never under 16
 	return 1 << bits.Len(uint(n-1))
 }
 
