@@ -12,7 +12,9 @@ import (
 var ErrInvalidOptions = errors.New("cache: invalid options")
 
 // Clock tells the cache the time. Inject one to test expiry without
-// sleeping; the default is the system's monotonic clock.
+// sleeping; the default is the system's monotonic clock. The cache calls
+// Now with no lock held, so a Now that panics reaches the caller and
+// leaves the cache usable.
 type Clock interface {
 	Now() time.Time
 }
@@ -21,11 +23,13 @@ type Clock interface {
 // field's zero value turns its feature off, and a feature that is off costs
 // the cache nothing per entry.
 //
-// The callbacks (Weigher, Expiry, OnEvict, Refresh, and StatsRecorder's
-// methods) are called by whichever goroutine uses the cache. Weigher and
-// Expiry are called before the shard's lock is taken and OnEvict and Refresh
-// after it is released, so they may use the cache; StatsRecorder's
-// RecordEviction is called with the lock held and must not.
+// The callbacks (Weigher, Expiry, OnEvict, Refresh, StatsRecorder's
+// methods and Clock) are called by whichever goroutine uses the cache, with
+// no lock held: Weigher and Expiry before the shard's lock is taken, OnEvict
+// and RecordEviction after it is released. So they may use the cache, and
+// one that panics leaves no lock held and nothing half done: the panic
+// reaches the caller, and the calls still due (OnEvict's, RecordEviction's)
+// are made by the next operation on the shard.
 type Options[K comparable, V any] struct {
 	// Capacity is the most entries the cache holds; with a Weigher, the
 	// most total weight. It must be > 0.
@@ -51,7 +55,7 @@ type Options[K comparable, V any] struct {
 	// Expiry, if set, gives each entry its own time to live, computed at
 	// every write that does not name one ([Cache.StoreTTL] does). It
 	// replaces TTL; a result ≤ 0 means the entry does not expire. It must be
-	// fast and must not panic.
+	// fast.
 	Expiry func(key K, value V) time.Duration
 
 	// ExpireAfterAccess makes an entry's time to live (TTL, Expiry's or

@@ -44,11 +44,13 @@ func (s Stats) AverageLoadTime() time.Duration {
 // [Options.StatsRecorder]). The method set is otter's stats.Recorder's, so
 // adapters for Prometheus or OpenTelemetry can serve both.
 //
-// RecordHits and RecordMisses are called on the lookup's goroutine with no
-// lock held; RecordEviction with the shard's write lock held, so it must be
-// fast and must not use the cache; RecordLoadSuccess and RecordLoadFailure
-// after a load or refresh, with no lock held. All may be called
-// concurrently.
+// None is called with a lock held. RecordHits and RecordMisses are called
+// on the lookup's goroutine; RecordEviction after the write that evicted
+// releases the shard's lock, in the order of the shard's evictions, along
+// with the shard's OnEvict calls and by the goroutine that delivers them
+// (see [Cause]);
+// RecordLoadSuccess and RecordLoadFailure after a load or refresh. All may
+// be called concurrently.
 type StatsRecorder interface {
 	RecordHits(count int)
 	RecordMisses(count int)

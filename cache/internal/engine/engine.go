@@ -120,11 +120,15 @@ const (
 	Deleted                   // removed by a delete or Clear
 	Replaced                  // its value was overwritten by a write
 	Rejected                  // heavier than its shard's whole capacity: never stored
+
+	// recordEviction marks an event for the Recorder's RecordEviction,
+	// not for the listener (see eventQueue).
+	recordEviction Cause = -1
 )
 
 // Recorder receives the cache's statistics as they happen. Its methods are
-// called on the goroutine that caused the event, RecordEviction with the
-// shard's write lock held.
+// called on the goroutine that caused the event (or, for RecordEviction,
+// that delivers the shard's events, see eventQueue), with no lock held.
 type Recorder interface {
 	RecordHits(count int)
 	RecordMisses(count int)
@@ -238,6 +242,7 @@ type shard[K comparable, V any] struct {
 
 	clock   func() int64 // the engine's clock; written once by New
 	listen  bool         // onEvict != nil; written once by New
+	defer_  bool         // listen, or rec != nil: writes queue events (see deliver); written once by New
 	onEvict func(K, V, Cause)
 	rec     Recorder // written once by New
 	events  eventQueue[K, V]
@@ -247,6 +252,10 @@ type shard[K comparable, V any] struct {
 	expirations   atomic.Uint64 // written under mu, read by Stats
 	rejections    atomic.Uint64 // written under mu, read by Stats
 	directHits    atomic.Uint64 // hits that bypassed the read buffer
+
+	// timed is set when the shard gets its wheel, its first entry that
+	// expires, so that timeBefore can tell without the lock.
+	timed atomic.Bool
 
 	// contended is set when a reader found the policy lock busy since the
 	// last drain (see recordHit).
@@ -315,6 +324,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		s.readers = e.readers
 		s.onEvict = cfg.OnEvict
 		s.listen = cfg.OnEvict != nil
+		s.defer_ = s.listen || cfg.Recorder != nil
 		s.rec = cfg.Recorder
 		if e.needNow {
 			s.aux = make(map[*node.Node[K, V]]aux)
@@ -384,21 +394,35 @@ func (e *Engine[K, V]) expireAt(now, ttl int64) int64 {
 }
 
 // Load returns the live value for key.
+//
+// The clock, which may be the user's, is read with no lock held (see
+// timeBefore): before the lock when the cache keeps access or write times,
+// and otherwise after it, to check an entry that expires.
 func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	s, h := e.shardFor(key)
+	var now, at int64
+	if e.needNow {
+		now = e.now()
+	}
 	r := e.rlock(s)
 	n := s.m.Get(key, h)
 	due := false
 	if n != nil {
-		if at := n.ExpireAt.Load(); at == 0 || e.now() < at {
-			value, ok = n.Value, true
-			if e.extras {
-				due = e.hitRLocked(s, n)
+		value, ok = n.Value, true
+		at = n.ExpireAt.Load()
+		if e.needNow {
+			if at != 0 && now >= at {
+				value, ok = *new(V), false
+			} else {
+				due = e.hitRLocked(s, n, now)
 			}
 		}
 	}
 	out := ok && s.sampledOut(r) // while r is held: its generator is r's own
 	s.runlock(r)
+	if ok && at != 0 && !e.needNow && e.now() >= at {
+		value, ok = *new(V), false // expired: never returned, even before it is reclaimed
+	}
 	if ok {
 		s.recordHit(n, r, out) // also counts the hit
 		if e.extras {
@@ -414,14 +438,10 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 }
 
 // hitRLocked restarts a hit entry's TTL when entries expire after access,
-// and reports whether it is due for a refresh. The caller holds the shard's
-// read lock, so only ExpireAt, which is atomic, is written.
-func (e *Engine[K, V]) hitRLocked(s *shard[K, V], n *node.Node[K, V]) (refreshDue bool) {
-	if s.aux == nil {
-		return false
-	}
+// and reports whether it is due for a refresh, at now. The caller holds the
+// shard's read lock, so only ExpireAt, which is atomic, is written.
+func (e *Engine[K, V]) hitRLocked(s *shard[K, V], n *node.Node[K, V], now int64) (refreshDue bool) {
 	a := s.aux[n]
-	now := e.now()
 	if e.eaa && a.ttl > 0 {
 		want := e.expireAt(now, a.ttl)
 		if old := n.ExpireAt.Load(); want > old {
@@ -664,8 +684,7 @@ func (e *Engine[K, V]) hitLocked(s *shard[K, V], n *node.Node[K, V], now int64) 
 func (e *Engine[K, V]) Store(key K, value V, ttl int64) {
 	w := e.weightOf(key, value)
 	s, h := e.shardFor(key)
-	s.lock()
-	now := e.maintainLocked(s, ttl)
+	now := e.lockAt(s, ttl)
 	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, h, now); n != nil {
 		e.updateLocked(s, n, value, w, now, ttl)
@@ -684,8 +703,7 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	}
 	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
 	s, h := e.shardFor(key)
-	s.lock()
-	now := e.maintainLocked(s, ttl)
+	now := e.lockAt(s, ttl)
 	if n := s.liveLocked(key, h, now); n != nil {
 		actual, loaded = n.Value, true
 		e.hitLocked(s, n, now)
@@ -702,8 +720,7 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 // LoadAndDelete removes key and returns its live value.
 func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	s, h := e.shardFor(key)
-	s.lock()
-	now := e.maintainLocked(s, 0)
+	now := e.lockAt(s, 0)
 	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, h, now); n != nil {
 		value, loaded = n.Value, true
@@ -717,8 +734,7 @@ func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 // Delete removes key, and cancels a load of it in flight.
 func (e *Engine[K, V]) Delete(key K) {
 	s, h := e.shardFor(key)
-	s.lock()
-	now := e.maintainLocked(s, 0)
+	now := e.lockAt(s, 0)
 	s.invalidateLocked(key, true)
 	if n := s.liveLocked(key, h, now); n != nil {
 		s.removeLocked(n, Deleted)
@@ -732,8 +748,7 @@ func (e *Engine[K, V]) Delete(key K) {
 func (e *Engine[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
 	s, h := e.shardFor(key)
-	s.lock()
-	now := e.maintainLocked(s, ttl)
+	now := e.lockAt(s, ttl)
 	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, h, now); n != nil {
 		previous, loaded = n.Value, true
@@ -752,9 +767,8 @@ func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool
 	w, ttl := e.weightOf(key, new), e.TTLOf(key, new)
 	s, h := e.shardFor(key)
 	defer s.deliver()
-	s.lock()
+	now := e.lockAt(s, ttl)
 	defer s.unlock() // equal may panic on uncomparable dynamic types
-	now := e.maintainLocked(s, ttl)
 	n := s.liveLocked(key, h, now)
 	if n == nil || !equal(n.Value, old) {
 		return false
@@ -768,9 +782,8 @@ func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool
 func (e *Engine[K, V]) CompareAndDelete(key K, old V, equal func(a, b V) bool) bool {
 	s, h := e.shardFor(key)
 	defer s.deliver()
-	s.lock()
+	now := e.lockAt(s, 0)
 	defer s.unlock() // equal may panic on uncomparable dynamic types
-	now := e.maintainLocked(s, 0)
 	n := s.liveLocked(key, h, now)
 	if n == nil || !equal(n.Value, old) {
 		return false
@@ -780,18 +793,46 @@ func (e *Engine[K, V]) CompareAndDelete(key K, old V, equal func(a, b V) bool) b
 	return true
 }
 
-// maintainLocked applies recorded hits and, when entries may expire,
-// reclaims the expired ones. It returns the engine time when the write needs
-// it (ttl > 0, entries may expire, or the cache keeps write times), and 0
-// otherwise.
-func (e *Engine[K, V]) maintainLocked(s *shard[K, V], ttl int64) int64 {
-	s.drainReadsLocked()
-	if ttl <= 0 && s.wheel == nil && !e.needNow {
-		return 0
+// timeBefore reads the engine's clock for an operation on s, before the
+// operation takes s's lock, if it needs the time: a write with a time to
+// live (timed), a cache that keeps write or access times, or a shard that
+// holds entries that expire. It returns 0 otherwise. The clock may be the
+// user's (Options.Clock), and one that panics must not leave a lock held,
+// so no lock is held while it is read.
+func (e *Engine[K, V]) timeBefore(s *shard[K, V], timed bool) int64 {
+	if timed || e.needNow || s.timed.Load() {
+		return e.now()
 	}
-	now := e.now()
+	return 0
+}
+
+// lockAt takes s's write lock for a write with time to live ttl (0: none)
+// and brings the shard up to date (maintainLocked). It returns the time of
+// the write: the engine time when the write needs it, and 0 otherwise.
+func (e *Engine[K, V]) lockAt(s *shard[K, V], ttl int64) int64 {
+	now := e.timeBefore(s, ttl > 0)
+	s.lock()
+	return e.maintainLocked(s, now)
+}
+
+// maintainLocked applies recorded hits and reclaims the entries expired by
+// now, the time timeBefore read, which it returns (see timeLocked).
+func (e *Engine[K, V]) maintainLocked(s *shard[K, V], now int64) int64 {
+	s.drainReadsLocked()
 	if s.wheel != nil {
+		now = s.timeLocked(now)
 		s.wheel.Advance(now, s.expireLocked)
+	}
+	return now
+}
+
+// timeLocked returns now, the time timeBefore read, or, if it read none
+// because the shard's first expiring entry arrived after it looked, the
+// wheel's time: that of the write that scheduled the entry, before which
+// no entry is due.
+func (s *shard[K, V]) timeLocked(now int64) int64 {
+	if now == 0 && s.wheel != nil {
+		return s.wheel.Now()
 	}
 	return now
 }
@@ -908,7 +949,7 @@ func (s *shard[K, V]) evictLocked() {
 		s.evictions.Add(1)
 		s.evictedWeight.Add(uint64(w))
 		if s.rec != nil {
-			s.rec.RecordEviction(w)
+			s.events.pushEviction(w) // for RecordEviction, after the lock is released
 		}
 	}
 }
@@ -939,6 +980,7 @@ func (e *Engine[K, V]) scheduleLocked(s *shard[K, V], n *node.Node[K, V], now, t
 	}
 	if s.wheel == nil {
 		s.wheel = wheel.New[K, V](now)
+		s.timed.Store(true)
 		e.expiring.Store(true)
 	}
 	s.wheel.Schedule(n)

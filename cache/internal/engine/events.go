@@ -2,15 +2,19 @@ package engine
 
 import "sync"
 
-// event is one call of the eviction listener waiting to be made.
+// event is one call of the eviction listener, or of the Recorder's
+// RecordEviction (cause recordEviction), waiting to be made.
 type event[K comparable, V any] struct {
-	key   K
-	value V
-	cause Cause
+	key    K
+	value  V
+	cause  Cause
+	weight uint32 // for recordEviction
 }
 
-// eventQueue holds a shard's listener calls until they can be made outside
-// the shard's lock. Events are pushed under the shard's write lock, so the
+// eventQueue holds a shard's listener calls, and its Recorder's
+// RecordEviction calls, until they can be made outside the shard's lock:
+// a user's callback that panics must not leave the lock held or an
+// eviction half done. Events are pushed under the shard's write lock, so the
 // queue's order is the order in which they happened; one goroutine at a
 // time delivers them, in that order, so the listener is never called
 // concurrently for one shard and sees each key's events in order.
@@ -30,14 +34,23 @@ type eventQueue[K comparable, V any] struct {
 // push queues an event. The caller holds the shard's write lock.
 func (q *eventQueue[K, V]) push(key K, value V, cause Cause) {
 	q.mu.Lock()
-	q.q = append(q.q, event[K, V]{key, value, cause})
+	q.q = append(q.q, event[K, V]{key: key, value: value, cause: cause})
 	q.mu.Unlock()
 }
 
-// deliver makes the listener's waiting calls, if it has any. It is called
-// with no lock held after every operation that may have queued events.
+// pushEviction queues a RecordEviction call for an eviction of weight w.
+// The caller holds the shard's write lock.
+func (q *eventQueue[K, V]) pushEviction(w uint32) {
+	q.mu.Lock()
+	q.q = append(q.q, event[K, V]{cause: recordEviction, weight: w})
+	q.mu.Unlock()
+}
+
+// deliver makes the waiting calls of the listener and the Recorder, if
+// there are any. It is called with no lock held after every operation that
+// may have queued events.
 func (s *shard[K, V]) deliver() {
-	if s.listen {
+	if s.defer_ {
 		s.deliverSlow()
 	}
 }
@@ -68,8 +81,8 @@ func (s *shard[K, V]) deliverSlow() {
 	}
 }
 
-// callListener calls the listener for each event of batch. If the listener
-// panics, the events after the one that panicked go back to the front of the
+// callListener calls the listener (or the Recorder) for each event of
+// batch. If the callback panics, the events after the one that panicked go back to the front of the
 // queue, to be delivered by the next operation on the shard, and the panic
 // goes on to the caller: every event is delivered exactly once.
 func (s *shard[K, V]) callListener(batch []event[K, V]) {
@@ -87,6 +100,10 @@ func (s *shard[K, V]) callListener(batch []event[K, V]) {
 	}()
 	for ; i < len(batch); i++ {
 		ev := &batch[i]
-		s.onEvict(ev.key, ev.value, ev.cause)
+		if ev.cause == recordEviction {
+			s.rec.RecordEviction(ev.weight)
+		} else {
+			s.onEvict(ev.key, ev.value, ev.cause)
+		}
 	}
 }

@@ -138,8 +138,7 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 // the caller must wait for it (one load at a time) and then load afresh. h
 // is the hash of key that chose s.
 func (e *Engine[K, V]) claim(s *shard[K, V], key K, h uint64) (v V, c *call[V], own, stale bool) {
-	s.lock()
-	now := e.maintainLocked(s, 0)
+	now := e.lockAt(s, 0)
 	if n := s.liveLocked(key, h, now); n != nil {
 		v = n.Value
 		e.hitLocked(s, n, now)
@@ -203,8 +202,10 @@ func panicError(r any) error {
 func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 	var w uint32
 	var ttl int64
+	var now int64
 	if ok {
 		w, ttl = e.weightOf(key, c.val), e.TTLOf(key, c.val)
+		now = e.timeBefore(s, ttl > 0)
 	}
 	s.lock()
 	if s.calls[key] == c {
@@ -219,7 +220,7 @@ func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 			c.val = c.seen
 		}
 	default:
-		now := e.maintainLocked(s, ttl)
+		now = e.maintainLocked(s, now)
 		h := s.m.Hash(key)
 		n := s.liveLocked(key, h, now)
 		switch {
@@ -389,9 +390,10 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 // startRefresh reloads key in the background if it is still due and no load
 // or refresh of it is in flight.
 func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
+	now := e.now() // before the lock: see timeBefore
 	s.lock()
 	n := s.m.Get(key, s.m.Hash(key))
-	if n == nil || !n.Live() || s.calls[key] != nil || e.now()-s.aux[n].born < e.refreshAfter || !e.bg.add() {
+	if n == nil || !n.Live() || s.calls[key] != nil || now-s.aux[n].born < e.refreshAfter || !e.bg.add() {
 		s.unlock()
 		return
 	}

@@ -25,11 +25,9 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 	for i := range e.shards {
 		s := &e.shards[i]
 		batch = batch[:0]
+		now := e.timeBefore(s, false)
 		s.mu.RLock()
-		var now int64
-		if s.wheel != nil {
-			now = e.now()
-		}
+		now = s.timeLocked(now)
 		for n := range s.m.All() {
 			if !n.Expired(now) {
 				batch = append(batch, Entry[K, V]{Key: n.Key, Value: n.Value})
@@ -51,9 +49,9 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 	total := 0
 	for i := range e.shards {
 		s := &e.shards[i]
+		now := e.now() // before the lock: see timeBefore
 		s.lock()
 		s.drainReadsLocked()
-		now := e.now()
 		add := func(n *node.Node[K, V]) bool {
 			if n.Live() && !n.Expired(now) {
 				var left int64
@@ -84,15 +82,13 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 func (e *Engine[K, V]) Clear() {
 	for i := range e.shards {
 		s := &e.shards[i]
+		now := e.timeBefore(s, false)
 		s.lock()
 		s.drainReadsLocked()
 		for k := range s.calls {
 			s.invalidateLocked(k, true)
 		}
-		var now int64
-		if s.wheel != nil {
-			now = e.now()
-		}
+		now = s.timeLocked(now)
 		for n := range s.m.All() {
 			n.SetLive(false)
 			cause := Deleted
@@ -124,9 +120,10 @@ func (e *Engine[K, V]) Len() int {
 	total := 0
 	for i := range e.shards {
 		s := &e.shards[i]
+		now := e.timeBefore(s, false)
 		s.lock()
 		if s.wheel != nil {
-			s.wheel.ExpireDue(e.now(), s.expireLocked)
+			s.wheel.ExpireDue(s.timeLocked(now), s.expireLocked)
 		}
 		total += s.m.Len()
 		s.unlock()
@@ -144,12 +141,13 @@ func (e *Engine[K, V]) Expire() {
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
+		now := e.timeBefore(s, false)
 		if !s.tryLock() {
 			continue
 		}
 		if s.wheel != nil {
 			s.drainReadsLocked()
-			s.wheel.Advance(e.now(), s.expireLocked)
+			s.wheel.Advance(s.timeLocked(now), s.expireLocked)
 		}
 		s.unlock()
 		s.deliver()

@@ -35,6 +35,9 @@ type sentinel[K comparable, V any] struct {
 	n node.Node[K, V]
 }
 
+// Now returns the time of the last Advance (or of New).
+func (w *Wheel[K, V]) Now() int64 { return w.now }
+
 // New returns an empty wheel whose clock starts at now.
 func New[K comparable, V any](now int64) *Wheel[K, V] {
 	w := &Wheel[K, V]{now: now}
