@@ -154,3 +154,43 @@ func TestStatsRecorder_PanickingRecordEvictionLosesNothing(t *testing.T) {
 		t.Fatalf("recorder saw %d evictions, Stats counted %d", got, st.Evictions)
 	}
 }
+
+// A Weigher or an Expiry that panics on a loaded value reaches the caller
+// that loaded it and leaves no load unfinished: a later call for the key
+// loads again instead of waiting for the one that panicked.
+func TestLoadOrCompute_PanickingWeigherOrExpiryLeavesNoLoadUnfinished(t *testing.T) {
+	for _, which := range []string{"Weigher", "Expiry"} {
+		t.Run(which, func(t *testing.T) {
+			opts := cache.Options[int, int]{Capacity: 16, Shards: 1}
+			bad := func(v int) {
+				if v < 0 {
+					panic(which + " bug")
+				}
+			}
+			if which == "Weigher" {
+				opts.Weigher = func(_, v int) uint32 { bad(v); return 1 }
+			} else {
+				opts.Expiry = func(_, v int) time.Duration { bad(v); return time.Hour }
+			}
+			c := cache.Must(opts)
+			defer c.Close()
+			mustPanicWith(t, which+" bug", "LoadOrCompute", func() {
+				c.LoadOrCompute(t.Context(), 1, func(context.Context, int) (int, error) { return -1, nil })
+			})
+			mustPanicWith(t, which+" bug", "LoadOrComputeAll", func() {
+				c.LoadOrComputeAll(t.Context(), []int{2}, func(context.Context, []int) (map[int]int, error) {
+					return map[int]int{2: -2}, nil
+				})
+			})
+			// A load left registered would make these wait until ctx ends.
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			for _, k := range []int{1, 2} {
+				v, err := c.LoadOrCompute(ctx, k, func(context.Context, int) (int, error) { return 10 * k, nil })
+				if err != nil || v != 10*k {
+					t.Fatalf("LoadOrCompute(%d) after the %s panicked = %d, %v; want %d, nil", k, which, v, err, 10*k)
+				}
+			}
+		})
+	}
+}

@@ -8,8 +8,9 @@ import (
 
 // ErrLoaderPanicked is the error that [Cache.LoadOrCompute] and
 // [Cache.LoadOrComputeAll] return to goroutines that were waiting for a load
-// whose function panicked; the goroutine that ran the function gets the
-// panic itself. Test for it with errors.Is.
+// whose function panicked, or whose Weigher or Expiry panicked on the value
+// it returned; the goroutine that ran the function gets the panic itself.
+// Test for it with errors.Is.
 var ErrLoaderPanicked = engine.ErrLoaderPanicked
 
 // LoadOrCompute returns the value for key, computing it with compute if the
@@ -21,9 +22,10 @@ var ErrLoaderPanicked = engine.ErrLoaderPanicked
 //
 // compute runs on the calling goroutine with its ctx and no lock held. If
 // it fails because that ctx ended, goroutines waiting for it with a live ctx
-// compute in turn instead of failing. If it panics, the panic goes on up
-// this goroutine's stack, waiting goroutines get an error wrapping
-// [ErrLoaderPanicked], and the cache stays as it was.
+// compute in turn instead of failing. If it panics (or the Weigher or Expiry
+// panics on its value), the panic goes on up this goroutine's stack,
+// waiting goroutines get an error wrapping [ErrLoaderPanicked], and the
+// cache stays as it was.
 //
 // Every call is linearizable with the other methods. If key gets a value
 // while compute runs (Store, LoadOrStore, Swap, …), that value wins: the

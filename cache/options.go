@@ -88,7 +88,8 @@ type Options[K comparable, V any] struct {
 	// Refresh computes a new value for a key whose entry is due for a
 	// refresh, given the old value. It runs on a goroutine of its own, with
 	// a context that [Cache.Close] cancels; Close waits for it to return. A
-	// Refresh that panics counts as a failed refresh.
+	// Refresh that panics, or whose value the Weigher or Expiry panics on,
+	// counts as a failed refresh.
 	Refresh func(ctx context.Context, key K, old V) (V, error)
 
 	// StatsRecorder, if set, is told of every hit, miss, eviction and load

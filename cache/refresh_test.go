@@ -202,6 +202,28 @@ func TestRefresh_PanicCountsAsFailure(t *testing.T) {
 	}
 }
 
+// A Weigher that panics on a refreshed value fails the refresh; it does not
+// crash the program from the refresh's goroutine, and the old value stays.
+func TestRefresh_WeigherPanicCountsAsFailure(t *testing.T) {
+	clock := newFakeClock()
+	c := cache.Must(cache.Options[int, int]{Capacity: 16, Policy: cache.LRU, Clock: clock,
+		Weigher: func(_, v int) uint32 {
+			if v < 0 {
+				panic("weigher bug")
+			}
+			return 1
+		},
+		RefreshAfter: time.Minute, Refresh: func(context.Context, int, int) (int, error) { return -1, nil }})
+	defer c.Close()
+	c.Store(1, 1)
+	clock.Advance(time.Minute)
+	c.Load(1)
+	waitFor(t, "the failure is counted", func() bool { return c.Stats().LoadFailures == 1 })
+	if v, ok := c.Load(1); v != 1 || !ok {
+		t.Fatalf("Load after a refresh whose value the Weigher panicked on = %d, %v; want the old value", v, ok)
+	}
+}
+
 // TestExpireAfterAccess_ReadsKeepAnEntryAlive: with ExpireAfterAccess an
 // entry read more often than its TTL lives on; one left alone expires.
 func TestExpireAfterAccess_ReadsKeepAnEntryAlive(t *testing.T) {

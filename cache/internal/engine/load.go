@@ -34,6 +34,10 @@ type call[V any] struct {
 	// value for it. A waiter then runs its own load instead of failing.
 	retry   bool
 	refresh bool // a background refresh, not a load; written before the call is shared
+	// The Weigher's and Expiry's verdicts on val (see measure), taken by
+	// the goroutine that ran the load, before finish.
+	weight uint32
+	ttl    int64
 
 	// Protected by the shard's lock; see invalidateLocked.
 	stale   bool // cancelled by a delete (a load) or dropped after a write (a refresh)
@@ -177,6 +181,9 @@ func (e *Engine[K, V]) runLoad(ctx context.Context, s *shard[K, V], key K, c *ca
 		}
 	}()
 	v, err = compute(ctx, key)
+	if err == nil {
+		e.measure(key, v, c)
+	}
 	normal = true
 	c.val, c.err = v, err
 	c.retry = err != nil && (ctx.Err() != nil || errors.Is(err, errNoValue))
@@ -200,11 +207,9 @@ func panicError(r any) error {
 // wins), or it was cancelled by a delete (see invalidateLocked). A
 // successful refresh replaces the value unless a write overtook it.
 func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
-	var w uint32
-	var ttl int64
+	w, ttl := c.weight, c.ttl
 	var now int64
 	if ok {
-		w, ttl = e.weightOf(key, c.val), e.TTLOf(key, c.val)
 		now = e.timeBefore(s, ttl > 0)
 	}
 	s.lock()
@@ -236,6 +241,15 @@ func (e *Engine[K, V]) finish(s *shard[K, V], key K, c *call[V], ok bool) {
 	c.done.Store(true)
 	c.waiters.NotifyAll()
 	s.deliver()
+}
+
+// measure records in c the weight and time to live of v, a value loaded
+// for key, before the load is counted and finished. Its callers call it
+// where a panic counts as the loader's: the Weigher and Expiry are the
+// user's, and one that panicked inside finish left the load registered and
+// its waiters blocked until their contexts ended.
+func (e *Engine[K, V]) measure(key K, v V, c *call[V]) {
+	c.weight, c.ttl = e.weightOf(key, v), e.TTLOf(key, v)
 }
 
 // countLoad counts a load's outcome and time in the shard's statistics and
@@ -324,6 +338,13 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 			}
 		}()
 		m, err := compute(ctx, missing)
+		if err == nil {
+			for _, p := range owned {
+				if v, ok := m[p.key]; ok {
+					e.measure(p.key, v, p.c)
+				}
+			}
+		}
 		normal = true
 		d := e.countLoad(owned[0].s, err == nil, start)
 		if err != nil {
@@ -422,6 +443,9 @@ func (e *Engine[K, V]) runRefresh(s *shard[K, V], key K, old V, c *call[V]) {
 		}
 	}()
 	v, err := e.refresh(e.bg.ctx, key, old)
+	if err == nil {
+		e.measure(key, v, c)
+	}
 	normal = true
 	c.val, c.err = v, err
 	d := e.countLoad(s, err == nil, start)
