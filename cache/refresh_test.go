@@ -188,39 +188,34 @@ func TestRefresh_DroppedCacheStopsItsRefreshes(t *testing.T) {
 	}
 }
 
+// A Refresh that panics, or a Weigher that panics on the refreshed value,
+// fails the refresh: it does not crash the program from the refresh's
+// goroutine, and the old value stays.
 func TestRefresh_PanicCountsAsFailure(t *testing.T) {
-	clock := newFakeClock()
-	c := cache.Must(cache.Options[int, int]{Capacity: 16, Policy: cache.LRU, Clock: clock,
-		RefreshAfter: time.Minute, Refresh: func(context.Context, int, int) (int, error) { panic("refresh bug") }})
-	defer c.Close()
-	c.Store(1, 1)
-	clock.Advance(time.Minute)
-	c.Load(1)
-	waitFor(t, "the failure is counted", func() bool { return c.Stats().LoadFailures == 1 })
-	if v, ok := c.Load(1); v != 1 || !ok {
-		t.Fatalf("Load after a panicking refresh = %d, %v; want the old value", v, ok)
-	}
-}
-
-// A Weigher that panics on a refreshed value fails the refresh; it does not
-// crash the program from the refresh's goroutine, and the old value stays.
-func TestRefresh_WeigherPanicCountsAsFailure(t *testing.T) {
-	clock := newFakeClock()
-	c := cache.Must(cache.Options[int, int]{Capacity: 16, Policy: cache.LRU, Clock: clock,
-		Weigher: func(_, v int) uint32 {
-			if v < 0 {
-				panic("weigher bug")
+	for _, which := range []string{"Refresh", "Weigher"} {
+		t.Run(which, func(t *testing.T) {
+			clock := newFakeClock()
+			opts := cache.Options[int, int]{Capacity: 16, Policy: cache.LRU, Clock: clock, RefreshAfter: time.Minute,
+				Refresh: func(context.Context, int, int) (int, error) { panic("refresh bug") }}
+			if which == "Weigher" {
+				opts.Refresh = func(context.Context, int, int) (int, error) { return -1, nil }
+				opts.Weigher = func(_, v int) uint32 {
+					if v < 0 {
+						panic("weigher bug")
+					}
+					return 1
+				}
 			}
-			return 1
-		},
-		RefreshAfter: time.Minute, Refresh: func(context.Context, int, int) (int, error) { return -1, nil }})
-	defer c.Close()
-	c.Store(1, 1)
-	clock.Advance(time.Minute)
-	c.Load(1)
-	waitFor(t, "the failure is counted", func() bool { return c.Stats().LoadFailures == 1 })
-	if v, ok := c.Load(1); v != 1 || !ok {
-		t.Fatalf("Load after a refresh whose value the Weigher panicked on = %d, %v; want the old value", v, ok)
+			c := cache.Must(opts)
+			defer c.Close()
+			c.Store(1, 1)
+			clock.Advance(time.Minute)
+			c.Load(1)
+			waitFor(t, "the failure is counted", func() bool { return c.Stats().LoadFailures == 1 })
+			if v, ok := c.Load(1); v != 1 || !ok {
+				t.Fatalf("Load after the %s panicked in a refresh = %d, %v; want the old value", which, v, ok)
+			}
+		})
 	}
 }
 

@@ -242,7 +242,7 @@ type shard[K comparable, V any] struct {
 
 	clock   func() int64 // the engine's clock; written once by New
 	listen  bool         // onEvict != nil; written once by New
-	defer_  bool         // listen, or rec != nil: writes queue events (see deliver); written once by New
+	queued  bool         // listen, or rec != nil: writes queue calls for deliver; written once by New
 	onEvict func(K, V, Cause)
 	rec     Recorder // written once by New
 	events  eventQueue[K, V]
@@ -324,7 +324,7 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		s.readers = e.readers
 		s.onEvict = cfg.OnEvict
 		s.listen = cfg.OnEvict != nil
-		s.defer_ = s.listen || cfg.Recorder != nil
+		s.queued = s.listen || cfg.Recorder != nil
 		s.rec = cfg.Recorder
 		if e.needNow {
 			s.aux = make(map[*node.Node[K, V]]aux)
@@ -401,6 +401,7 @@ func (e *Engine[K, V]) expireAt(now, ttl int64) int64 {
 func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	s, h := e.shardFor(key)
 	var now, at int64
+	var zero V
 	if e.needNow {
 		now = e.now()
 	}
@@ -412,7 +413,7 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 		at = n.ExpireAt.Load()
 		if e.needNow {
 			if at != 0 && now >= at {
-				value, ok = *new(V), false
+				value, ok = zero, false
 			} else {
 				due = e.hitRLocked(s, n, now)
 			}
@@ -421,7 +422,7 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	out := ok && s.sampledOut(r) // while r is held: its generator is r's own
 	s.runlock(r)
 	if ok && at != 0 && !e.needNow && e.now() >= at {
-		value, ok = *new(V), false // expired: never returned, even before it is reclaimed
+		value, ok = zero, false // expired: never returned, even before it is reclaimed
 	}
 	if ok {
 		s.recordHit(n, r, out) // also counts the hit

@@ -50,7 +50,7 @@ func (q *eventQueue[K, V]) pushEviction(w uint32) {
 // there are any. It is called with no lock held after every operation that
 // may have queued events.
 func (s *shard[K, V]) deliver() {
-	if s.defer_ {
+	if s.queued {
 		s.deliverSlow()
 	}
 }
@@ -82,9 +82,10 @@ func (s *shard[K, V]) deliverSlow() {
 }
 
 // callListener calls the listener (or the Recorder) for each event of
-// batch. If the callback panics, the events after the one that panicked go back to the front of the
-// queue, to be delivered by the next operation on the shard, and the panic
-// goes on to the caller: every event is delivered exactly once.
+// batch. If the callback panics, the events after the one that panicked go
+// back to the front of the queue, to be delivered by the next operation on
+// the shard, and the panic goes on to the caller: every event is delivered
+// exactly once.
 func (s *shard[K, V]) callListener(batch []event[K, V]) {
 	i := 0
 	defer func() {
