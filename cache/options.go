@@ -14,7 +14,8 @@ var ErrInvalidOptions = errors.New("cache: invalid options")
 // Clock tells the cache the time. Inject one to test expiry without
 // sleeping; the default is the system's monotonic clock. The cache calls
 // Now with no lock held, so a Now that panics reaches the caller and
-// leaves the cache usable.
+// leaves the cache usable (in the background reclaimer, which has no
+// caller, a panic ends the program, as in any goroutine).
 type Clock interface {
 	Now() time.Time
 }
