@@ -103,6 +103,12 @@ Flags:
 	}
 	if cfg.format == "" {
 		if cfg.format, err = trace.GuessFormat(cfg.trace); err != nil {
+			// A file that cannot be opened is the problem to report, not
+			// its name.
+			if _, serr := os.Stat(cfg.trace); serr != nil {
+				fmt.Fprintf(stderr, "%s: trace: %v\n", name, serr)
+				return 1
+			}
 			return usageError(stderr, name, "%v; name it with -format", err)
 		}
 	}

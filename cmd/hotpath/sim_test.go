@@ -297,6 +297,9 @@ func TestSim_MalformedTraceExitsWith1NamingTheFileAndWhere(t *testing.T) {
 		{[]string{"-trace", text}, text + ":3:"},
 		{[]string{"-trace", bin}, bin + ": offset 8: truncated record"},
 		{[]string{"-trace", filepath.Join(t.TempDir(), "missing.trace")}, "no such file"},
+		// A missing file whose name says nothing of its format: the missing
+		// file is the problem to report, not the name.
+		{[]string{"-trace", filepath.Join(t.TempDir(), "missing")}, "no such file"},
 		{[]string{"-trace", empty}, "has no requests"},
 		{[]string{"-trace", writeLIRS(t, "ok.trace", testKeys()), "-chart", filepath.Join(t.TempDir(), "no", "such", "dir.svg")}, "dir.svg"},
 	} {
