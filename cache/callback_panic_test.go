@@ -36,7 +36,8 @@ func mustPanicWith(t *testing.T, want any, what string, f func()) {
 }
 
 // withinDeadline runs f on another goroutine and fails if it has not
-// returned in time: a lock left held by a panic would block it forever.
+// returned in time: a lock left held (by a panic, or by a callback that
+// runs under it and uses the cache) would block it forever.
 func withinDeadline(t *testing.T, what string, f func()) {
 	t.Helper()
 	done := make(chan struct{})
@@ -47,7 +48,7 @@ func withinDeadline(t *testing.T, what string, f func()) {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not return: a panicking callback left a lock held", what)
+		t.Fatalf("%s did not return in 10 s: a lock was left held", what)
 	}
 }
 
@@ -192,5 +193,39 @@ func TestLoadOrCompute_PanickingWeigherOrExpiryLeavesNoLoadUnfinished(t *testing
 				}
 			}
 		})
+	}
+}
+
+// reentrantRecorder uses the cache from RecordEviction.
+type reentrantRecorder struct {
+	recorder
+	c    *cache.Cache[int, int]
+	lens []int
+}
+
+func (r *reentrantRecorder) RecordEviction(w uint32) {
+	r.recorder.RecordEviction(w)
+	r.lens = append(r.lens, r.c.Len()) // takes every shard's lock
+}
+
+// RecordEviction runs with no lock held, so it may use the cache, as the
+// Options doc says: a recorder that calls Len from it must not deadlock.
+func TestStatsRecorder_RecordEvictionMayUseTheCache(t *testing.T) {
+	rec := &reentrantRecorder{}
+	c := cache.Must(cache.Options[int, int]{Capacity: 4, Shards: 1, Policy: cache.LRU, StatsRecorder: rec})
+	defer c.Close()
+	rec.c = c
+	withinDeadline(t, "writes that evict with a recorder that calls Len", func() {
+		for k := range 10 {
+			c.Store(k, k)
+		}
+	})
+	if got := rec.evictions.Load(); got != 6 || len(rec.lens) != 6 {
+		t.Fatalf("RecordEviction called %d times (Len %d times), want 6", got, len(rec.lens))
+	}
+	for _, n := range rec.lens {
+		if n != 4 {
+			t.Fatalf("Len from RecordEviction = %v, want 4 each time", rec.lens)
+		}
 	}
 }
