@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -146,6 +147,78 @@ func TestOnEvict_PanickingListenerLosesNoEvent(t *testing.T) {
 		if seen[k] != 1 {
 			t.Fatalf("key %d reported %d times, want once (all: %v)", k, seen[k], seen)
 		}
+	}
+}
+
+// An entry that weighs 0 takes no capacity and is never evicted to make
+// room, whatever the policy (as in otter and Caffeine, where a weight of 0
+// pins an entry): it leaves only by Delete, expiry or Clear, or when a
+// write gives it a weight. It still answers reads and appears in Range and
+// in snapshots.
+func TestWeigher_ZeroWeightEntriesAreNeverEvictedForSize(t *testing.T) {
+	for _, p := range []cache.Policy{cache.LRU, cache.LFU, cache.WTinyLFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			evicted := map[int]int{}
+			c := cache.Must(cache.Options[int, int]{Capacity: 4, Shards: 1, Policy: p,
+				Weigher: func(k, v int) uint32 {
+					if v < 0 {
+						return 0 // pinned
+					}
+					return 1
+				},
+				OnEvict: func(k, _ int, cause cache.Cause) {
+					if cause == cache.Evicted {
+						evicted[k]++
+					}
+				}})
+			defer c.Close()
+			for k := range 50 {
+				c.Store(k, -1)
+			}
+			for k := 100; k < 200; k++ {
+				c.Store(k, k)
+				c.Load(k)
+			}
+			for k := range 50 {
+				if v, ok := c.Load(k); !ok || v != -1 {
+					t.Fatalf("pinned key %d: Load = %d, %v; want -1, true", k, v, ok)
+				}
+				if evicted[k] != 0 {
+					t.Fatalf("pinned key %d was evicted", k)
+				}
+			}
+			if w, n := c.Weight(), c.Len(); w != 4 || n != 54 {
+				t.Fatalf("Weight, Len = %d, %d; want 4, 54 (four weighted entries and the 50 pinned)", w, n)
+			}
+			var buf bytes.Buffer
+			if _, err := c.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			d := cache.Must(cache.Options[int, int]{Capacity: 4, Shards: 1, Policy: p,
+				Weigher: func(_, v int) uint32 { return uint32(max(0, min(v+1, 1))) }})
+			defer d.Close()
+			if _, err := d.ReadFrom(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if n := d.Len(); n != 54 {
+				t.Fatalf("a snapshot restored %d entries, want 54", n)
+			}
+			// A pinned entry given a weight becomes evictable, and one given
+			// no weight again stops being evictable.
+			for k := range 50 {
+				c.Store(k, k)
+			}
+			if w, n := c.Weight(), c.Len(); w != 4 || n != 4 {
+				t.Fatalf("after unpinning: Weight, Len = %d, %d; want 4, 4", w, n)
+			}
+			c.Store(7, -1)
+			for k := 300; k < 310; k++ {
+				c.Store(k, k)
+			}
+			if _, ok := c.Load(7); !ok {
+				t.Fatal("a key pinned again by a write was evicted")
+			}
+		})
 	}
 }
 

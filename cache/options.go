@@ -69,7 +69,11 @@ type Options[K comparable, V any] struct {
 	// no lock held, and must be fast and pure. An entry heavier than its
 	// shard's share of the capacity (Capacity/Shards) is not stored: the
 	// write removes the key's old value (cause Replaced), OnEvict gets the
-	// new value with cause [Rejected], and [Stats].Rejections counts it.
+	// new value with cause [Rejected], and [Stats].Rejections counts it. An
+	// entry that weighs 0 takes no capacity and is never evicted to make
+	// room (it pins the entry, as in otter and Caffeine); it leaves by a
+	// delete, expiry or Clear, or becomes evictable when a write gives it a
+	// weight.
 	Weigher func(key K, value V) uint32
 
 	// OnEvict, if set, is called once for every entry that leaves the

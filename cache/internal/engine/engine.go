@@ -660,16 +660,26 @@ func (s *shard[K, V]) drainReadsLocked() {
 // the one the hit was recorded under; skip moves one step at a time,
 // seldom.
 func (s *shard[K, V]) accessLocked(n *node.Node[K, V]) {
-	if n.Live() {
+	if n.Live() && !pinned(n) {
 		s.policy.Access(n, 1<<s.skip.Load())
 	}
 }
+
+// pinned reports whether n weighs 0. Such an entry takes no capacity and
+// is kept out of the policy, so that it is never evicted to make room (as
+// in otter and Caffeine, where a weight of 0 pins an entry: evicting one
+// frees nothing); it leaves by a delete, expiry or Clear, or becomes
+// evictable when a write gives it a weight. The caller holds the policy
+// lock, under which Weight is written.
+func pinned[K comparable, V any](n *node.Node[K, V]) bool { return n.Weight == 0 }
 
 // hitLocked counts a hit found under the write lock by a method whose
 // lookup through Load already counted a miss, and restarts the entry's TTL
 // when entries expire after access.
 func (e *Engine[K, V]) hitLocked(s *shard[K, V], n *node.Node[K, V], now int64) {
-	s.policy.Access(n, 1)
+	if !pinned(n) {
+		s.policy.Access(n, 1)
+	}
 	s.directHits.Add(1)
 	s.misses.Add(^uint64(0)) // Load counted a miss, but the entry arrived meanwhile (maybe in a reader's stripe: only the total is read)
 	if e.eaa {
@@ -893,7 +903,9 @@ func (e *Engine[K, V]) insertLocked(s *shard[K, V], key K, h uint64, value V, w 
 	n.SetLive(true)
 	s.m.Insert(n, h)
 	s.weight += int64(w)
-	s.policy.Add(n)
+	if !pinned(n) {
+		s.policy.Add(n)
+	}
 	e.scheduleLocked(s, n, now, ttl)
 	s.evictLocked()
 }
@@ -914,7 +926,16 @@ func (e *Engine[K, V]) updateLocked(s *shard[K, V], n *node.Node[K, V], value V,
 	}
 	if w != n.Weight {
 		s.weight += int64(w) - int64(n.Weight)
-		s.policy.Reweigh(n, w)
+		switch {
+		case pinned(n): // unpinned: it enters the policy as a new entry
+			n.Weight = w
+			s.policy.Add(n)
+		case w == 0: // pinned: it leaves the policy
+			s.policy.Remove(n)
+			n.Weight = 0
+		default:
+			s.policy.Reweigh(n, w)
+		}
 		s.evictLocked()
 	}
 }
@@ -930,6 +951,9 @@ func (e *Engine[K, V]) updateLocked(s *shard[K, V], n *node.Node[K, V], value V,
 // sampled: every one reaches the policy. One goroutine never samples, so
 // replays stay exact.
 func (s *shard[K, V]) updatePolicyLocked(n *node.Node[K, V]) {
+	if pinned(n) {
+		return
+	}
 	if s.sampledOut(nil) {
 		n.Touch()
 		return
@@ -997,7 +1021,9 @@ func (s *shard[K, V]) expireLocked(n *node.Node[K, V]) {
 // the listener's call.
 func (s *shard[K, V]) removeLocked(n *node.Node[K, V], cause Cause) {
 	s.m.Remove(n)
-	s.policy.Remove(n)
+	if !pinned(n) {
+		s.policy.Remove(n)
+	}
 	if s.wheel != nil {
 		s.wheel.Cancel(n)
 	}

@@ -42,8 +42,9 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 	}
 }
 
-// Snapshot returns the live entries, hottest first: each shard's entries in
-// its policy's order (most valuable first), interleaved across shards.
+// Snapshot returns the live entries, hottest first: each shard's pinned
+// entries (see pinned), then its others in its policy's order (most
+// valuable first), interleaved across shards.
 func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 	perShard := make([][]Entry[K, V], len(e.shards))
 	total := 0
@@ -61,6 +62,13 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 				perShard[i] = append(perShard[i], Entry[K, V]{Key: n.Key, Value: n.Value, TTL: left})
 			}
 			return true
+		}
+		if e.weigh != nil {
+			for n := range s.m.All() { // the pinned entries, which the policy does not hold
+				if pinned(n) {
+					add(n)
+				}
+			}
 		}
 		s.policy.Ordered(add)
 		total += len(perShard[i])
