@@ -206,7 +206,8 @@ func (e *Engine[K, V]) Weight() int64 {
 
 // Ordered calls f for the live entries of each shard in the policy's order
 // (for LRU, most recent first), shard by shard, under the shard's write
-// lock. f must not use the cache.
+// lock; pinned entries, which the policy does not hold, are left out. f
+// must not use the cache.
 func (e *Engine[K, V]) Ordered(f func(key K, value V) bool) {
 	for i := range e.shards {
 		s := &e.shards[i]
