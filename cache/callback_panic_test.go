@@ -3,6 +3,7 @@ package cache_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,6 +87,20 @@ func TestClock_PanickingClockLeavesNoLockHeld(t *testing.T) {
 				"LoadOrCompute": func() {
 					c.LoadOrCompute(t.Context(), 7, func(context.Context, int) (int, error) { return 7, nil })
 				},
+				"LoadOrComputeAll": func() {
+					c.LoadOrComputeAll(t.Context(), []int{1, 7}, func(_ context.Context, ks []int) (map[int]int, error) {
+						m := map[int]int{}
+						for _, k := range ks {
+							m[k] = k
+						}
+						return m, nil
+					})
+				},
+				"All": func() {
+					for range c.All() {
+					}
+				},
+				"WriteTo": func() { c.WriteTo(io.Discard) },
 			}
 			for name, f := range methods {
 				clk.armed.Store(true)
@@ -156,9 +171,10 @@ func TestStatsRecorder_PanickingRecordEvictionLosesNothing(t *testing.T) {
 	}
 }
 
-// A Weigher or an Expiry that panics on a loaded value reaches the caller
-// that loaded it and leaves no load unfinished: a later call for the key
-// loads again instead of waiting for the one that panicked.
+// A Weigher or an Expiry that panics reaches the caller, on a Store as on
+// a load, and leaves the cache usable: no lock held, and no load left
+// unfinished, so a later call for the key loads again instead of waiting
+// for the one that panicked.
 func TestLoadOrCompute_PanickingWeigherOrExpiryLeavesNoLoadUnfinished(t *testing.T) {
 	for _, which := range []string{"Weigher", "Expiry"} {
 		t.Run(which, func(t *testing.T) {
@@ -175,6 +191,7 @@ func TestLoadOrCompute_PanickingWeigherOrExpiryLeavesNoLoadUnfinished(t *testing
 			}
 			c := cache.Must(opts)
 			defer c.Close()
+			mustPanicWith(t, which+" bug", "Store", func() { c.Store(3, -3) })
 			mustPanicWith(t, which+" bug", "LoadOrCompute", func() {
 				c.LoadOrCompute(t.Context(), 1, func(context.Context, int) (int, error) { return -1, nil })
 			})
@@ -186,7 +203,7 @@ func TestLoadOrCompute_PanickingWeigherOrExpiryLeavesNoLoadUnfinished(t *testing
 			// A load left registered would make these wait until ctx ends.
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
-			for _, k := range []int{1, 2} {
+			for _, k := range []int{1, 2, 3} {
 				v, err := c.LoadOrCompute(ctx, k, func(context.Context, int) (int, error) { return 10 * k, nil })
 				if err != nil || v != 10*k {
 					t.Fatalf("LoadOrCompute(%d) after the %s panicked = %d, %v; want %d, nil", k, which, v, err, 10*k)

@@ -33,16 +33,18 @@ type eventQueue[K comparable, V any] struct {
 
 // push queues an event. The caller holds the shard's write lock.
 func (q *eventQueue[K, V]) push(key K, value V, cause Cause) {
-	q.mu.Lock()
-	q.q = append(q.q, event[K, V]{key: key, value: value, cause: cause})
-	q.mu.Unlock()
+	q.add(event[K, V]{key: key, value: value, cause: cause})
 }
 
 // pushEviction queues a RecordEviction call for an eviction of weight w.
 // The caller holds the shard's write lock.
 func (q *eventQueue[K, V]) pushEviction(w uint32) {
+	q.add(event[K, V]{cause: recordEviction, weight: w})
+}
+
+func (q *eventQueue[K, V]) add(ev event[K, V]) {
 	q.mu.Lock()
-	q.q = append(q.q, event[K, V]{cause: recordEviction, weight: w})
+	q.q = append(q.q, ev)
 	q.mu.Unlock()
 }
 
