@@ -15,9 +15,11 @@
 //     are recorded in the shard's lossy read buffer instead of touching the
 //     policy's lists, and when readers on several cores outpace the
 //     goroutine applying them, only a sample is recorded (see recordHit).
-//   - The shard's lock (spin.go) spins, then yields, and parks only behind
-//     a slow holder: sync.RWMutex parks at once, and with two goroutines on
-//     two cores its parks and wake-ups made the cache slower than with one.
+//   - The shard's lock (spin.go) spins, then waits for its lock word to
+//     change, and parks only behind a slow holder: sync.RWMutex parks at
+//     once, and with two goroutines on two cores its parks and wake-ups made
+//     the cache slower than with one. It seldom yields: runtime.Gosched
+//     takes a process-wide lock, which on 16 cores became the bottleneck.
 //   - The policy has a lock of its own. A reader that finds the read buffer
 //     full tries only that lock, drains the buffer into the policy, and
 //     never waits: TryLock, drain, or drop the record. Readers of the map go
