@@ -85,7 +85,7 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 	}
 	shards := opts.Shards
 	if shards == 0 {
-		shards = engine.DefaultShards(opts.Capacity, opts.Policy.minShardCapacity())
+		shards = engine.DefaultShards(opts.Capacity, engine.MinShardCapacity)
 	}
 	c := &Cache[K, V]{
 		equal: equalFunc[V](),

@@ -33,6 +33,6 @@ func WrapSnapshotForTest(payload []byte) []byte {
 }
 
 // DefaultShardsForTest is the shard count New chooses for a capacity.
-func DefaultShardsForTest(capacity int, p Policy) int {
-	return engine.DefaultShards(capacity, p.minShardCapacity())
+func DefaultShardsForTest(capacity int) int {
+	return engine.DefaultShards(capacity, engine.MinShardCapacity)
 }

@@ -79,7 +79,7 @@ func TestWTinyLFU_HitRatioTargets(t *testing.T) {
 		// (scarab at 75,000, 4 shards) and 0.92 at 2, 4, 8 and 16
 		// (cloudPhysics at 10,000, 8 shards of 1,250).
 		if r.CacheSize >= 1000 {
-			if shards := cache.DefaultShardsForTest(r.CacheSize, cache.WTinyLFU); shards > 1 {
+			if shards := cache.DefaultShardsForTest(r.CacheSize); shards > 1 {
 				const bar = 1.0
 				sharded := pct(replay(cache.Must(cache.Options[uint64, struct{}]{Capacity: r.CacheSize, HashSeed: 1}), keys))
 				if one-sharded > worstSharding {
