@@ -43,9 +43,9 @@ type Options[K comparable, V any] struct {
 	// Shards is the number of independently locked parts the cache is split
 	// into: 0 chooses from Capacity and GOMAXPROCS (four shards per
 	// GOMAXPROCS, each holding at least 1,024 entries, so that each shard's
-	// policy learns enough); otherwise a power of two.
-	// Each shard evicts on its own, so Shards: 1 makes the policy exact for
-	// the whole cache. Each shard holds Capacity/Shards of the capacity.
+	// policy learns enough); otherwise a power of two. Each shard evicts on
+	// its own, so Shards: 1 makes the policy exact for the whole cache. Each
+	// shard holds Capacity/Shards of the capacity.
 	//
 	// More shards spread the writes to hot keys over more locks: on 16
 	// cores, a W-TinyLFU cache of 100,000 under Zipf traffic with 25 %

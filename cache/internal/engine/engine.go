@@ -47,13 +47,15 @@
 // scans 256 slots, so a shard written constantly keeps its bias off (the
 // holdoff backs off to 5 ms) and uses its read lock; the default
 // shard count (four per GOMAXPROCS, see [DefaultShards]) spreads such
-// traffic, but not below a policy's smallest shard. Measured on 16 cores
-// (README): Zipf traffic makes the few shards that hold the hottest keys
-// the bottleneck of every write mix; a W-TinyLFU cache of 100,000 in 16
-// shards took 96 ns an operation at 75 % reads and 56 in 64. What would
+// traffic, but not below [MinShardCapacity] entries a shard. Measured on 16
+// cores (README): Zipf traffic makes the few shards that hold the hottest
+// keys the bottleneck of every write mix; a W-TinyLFU cache of 100,000 in
+// 16 shards took 96 ns an operation at 75 % reads and 56 in 64. What would
 // remove it at any shard count is the rest of BP-Wrapper: writes handing
 // their policy work to a write buffer, so that a write holds the map lock
-// only for the map change, as otter does; not done yet. Striping the read buffer per reader would lose the order of one
+// only for the map change, as otter does; not done yet.
+//
+// Striping the read buffer per reader would lose the order of one
 // goroutine's hits across stripes, and with it exact replays; that trade is
 // not made: sampling under contention cuts the policy's work instead.
 //
