@@ -96,7 +96,7 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		Shards:            shards,
 		TTL:               int64(opts.TTL),
 		Now:               engineClock(opts.Clock),
-		NewPolicy:         newPolicy[K, V](opts.Policy),
+		NewPolicy:         newPolicy[K, V](opts.Policy, shards),
 		Sample:            opts.Policy != LRU,
 		Weigh:             opts.Weigher,
 		ExpireAfterAccess: opts.ExpireAfterAccess,

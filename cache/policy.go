@@ -45,11 +45,23 @@ func (p Policy) validate() error {
 	return fmt.Errorf("%w: unknown policy %v", ErrInvalidOptions, p)
 }
 
-// newPolicy returns a constructor of p for the engine's shards.
-func newPolicy[K comparable, V any](p Policy) func(capacity int, hash func(K) uint64) engine.Policy[K, V] {
+// newPolicy returns a constructor of p for the engine's shards, of which
+// there are shards. Several W-TinyLFU shards share their window sizes (see
+// wtinylfu.Group).
+func newPolicy[K comparable, V any](p Policy, shards int) func(capacity int, hash func(K) uint64) engine.Policy[K, V] {
 	switch p {
 	case WTinyLFU:
-		return func(capacity int, hash func(K) uint64) engine.Policy[K, V] { return wtinylfu.New[K, V](capacity, hash) }
+		var g *wtinylfu.Group
+		if shards > 1 {
+			g = wtinylfu.NewGroup(shards)
+		}
+		return func(capacity int, hash func(K) uint64) engine.Policy[K, V] {
+			w := wtinylfu.New[K, V](capacity, hash)
+			if g != nil {
+				w.Join(g)
+			}
+			return w
+		}
 	case LFU:
 		return func(capacity int, _ func(K) uint64) engine.Policy[K, V] { return lfu.New[K, V](capacity) }
 	}

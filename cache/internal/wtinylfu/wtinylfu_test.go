@@ -601,3 +601,39 @@ func TestPolicy_ABlindBoostIsTakenBack(t *testing.T) {
 		t.Fatalf("boost %d after 4 rounds of scans; want it taken back from %d", p.boost, boosted)
 	}
 }
+
+// TestGroup_AShardTakesTheMeanWindowAfterEachSample: after its climber's
+// step, a shard's window is the mean of the group's windows, as fractions
+// of each shard's capacity; the other shards keep theirs until their own
+// next sample.
+func TestGroup_AShardTakesTheMeanWindowAfterEachSample(t *testing.T) {
+	g := NewGroup(2)
+	a, b := New[int, int](1000, hash), New[int, int](2000, hash)
+	a.Join(g)
+	b.Join(g)
+	b.setWindowMax(1000) // half of b's capacity
+	a.adapt()
+	// The climber's first step shrinks a's window of 10 (1 %) to 1 (0.1 %);
+	// the mean of 0.1 % and 50 % of a's 1000 is 250.
+	if got := a.WindowMax(); got != 250 {
+		t.Fatalf("a's window after its sample = %d, want 250 (the mean of 0.1 %% and 50 %%)", got)
+	}
+	if got := b.WindowMax(); got != 1000 {
+		t.Fatalf("b's window = %d, want 1000: only a sampled", got)
+	}
+	b.adapt() // b's step shrinks it by 125 to 875 (43.75 %); the mean with a's 25 % is 34.375 %
+	if got := b.WindowMax(); got != 687 {
+		t.Fatalf("b's window after its sample = %d, want 687", got)
+	}
+}
+
+func TestGroup_JoiningMoreShardsThanTheGroupHasPanics(t *testing.T) {
+	g := NewGroup(1)
+	New[int, int](100, hash).Join(g)
+	defer func() {
+		if r := recover(); r == nil {
+			t.Fatal("a second Join of a group of one did not panic")
+		}
+	}()
+	New[int, int](100, hash).Join(g)
+}
