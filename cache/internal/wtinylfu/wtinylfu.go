@@ -125,8 +125,8 @@ type Policy[K comparable, V any] struct {
 // alike traffic and one window size suits them all; each alone, with its
 // share of the requests, samples the hit rate more noisily. On P3 at
 // 300,000 entries in 64 shards, one shard's window ended at 47 % of its
-// capacity (hash seeds 1 and 2) while a quarter of the 64 were at 1–47 %
-// and a quarter at 70–100 %. Sharing, over every reference row of 2,048
+// capacity (hash seeds 1 and 2) while a quarter of the 64 were at 47 % or
+// less (down to 1–13 %) and a quarter at 70 % or more. Sharing, over every reference row of 2,048
 // entries and more with the default shard count capped at 8 and at 64
 // (hash seeds 1 to 3): P3 at 300,000 in 64 shards 1.13 → 0.84 points below
 // one shard, P3 at 200,000 0.79 → 0.48, scarab at 5,000 0.41 → 0.11; the
