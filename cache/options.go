@@ -53,7 +53,7 @@ type Options[K comparable, V any] struct {
 	// against 96 with 16 (see the README). Fewer, larger shards keep more
 	// of the policy's knowledge together: with the default count, no
 	// reference trace from 1,000 entries up loses more than a point against
-	// one shard.
+	// one shard (TestWTinyLFU_HitRatioTargets).
 	Shards int
 
 	// TTL is how long an entry lives after each write (or, with

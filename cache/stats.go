@@ -47,8 +47,7 @@ func (s Stats) AverageLoadTime() time.Duration {
 // None is called with a lock held. RecordHits and RecordMisses are called
 // on the lookup's goroutine; RecordEviction after the write that evicted
 // releases the shard's lock, in the order of the shard's evictions, along
-// with the shard's OnEvict calls and by the goroutine that delivers them
-// (see [Cause]);
+// with the shard's OnEvict calls and by the goroutine that delivers them;
 // RecordLoadSuccess and RecordLoadFailure after a load or refresh. All may
 // be called concurrently.
 type StatsRecorder interface {

@@ -71,7 +71,7 @@ func (s *shard[K, V]) deliverSlow() {
 		q.q = q.spare[:0]
 		q.spare = nil
 		q.mu.Unlock()
-		s.callListener(batch)
+		s.callEvents(batch)
 		clear(batch) // drop the references to keys and values
 		q.mu.Lock()
 		q.spare = batch[:0]
@@ -83,12 +83,12 @@ func (s *shard[K, V]) deliverSlow() {
 	}
 }
 
-// callListener calls the listener (or the Recorder) for each event of
-// batch. If the callback panics, the events after the one that panicked go
+// callEvents makes the call each event of batch stands for: the
+// listener's, or the Recorder's RecordEviction. If the callback panics, the events after the one that panicked go
 // back to the front of the queue, to be delivered by the next operation on
 // the shard, and the panic goes on to the caller: every event is delivered
 // exactly once.
-func (s *shard[K, V]) callListener(batch []event[K, V]) {
+func (s *shard[K, V]) callEvents(batch []event[K, V]) {
 	i := 0
 	defer func() {
 		if i == len(batch) {

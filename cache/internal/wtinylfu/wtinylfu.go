@@ -137,8 +137,8 @@ type Policy[K comparable, V any] struct {
 // no group, and replays exactly as before.
 //
 // The boosts of the shadow's verdicts stay each shard's own until its
-// next sample. Methods are safe for concurrent use: each shard writes its
-// own slot under its own lock, and reads the others' without one.
+// next sample. The slots are atomic: each shard writes its own under its
+// own lock and reads the others' without one.
 type Group struct {
 	joined atomic.Int32
 	frac   []atomic.Uint64 // window size per shard, a fraction of its capacity (float64 bits)
