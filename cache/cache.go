@@ -37,7 +37,8 @@
 //
 // Beyond sync.Map, every one optional and free when unused ([Options]):
 // loading with one load per key however many goroutines ask
-// ([Cache.LoadOrCompute], [Cache.LoadOrComputeAll]); refresh-ahead in the
+// ([Cache.LoadOrCompute], [Cache.LoadOrComputeAll]); atomic
+// read-modify-writes of a key ([Cache.Compute]); refresh-ahead in the
 // background ([Options.RefreshAfter]); expiry after write, after access
 // ([Options.ExpireAfterAccess]) or per entry ([Options.Expiry],
 // [Cache.StoreTTL]); capacity by weight ([Options.Weigher]); an eviction

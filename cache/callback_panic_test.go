@@ -82,8 +82,11 @@ func TestClock_PanickingClockLeavesNoLockHeld(t *testing.T) {
 				"Swap":             func() { c.Swap(5, 5) },
 				"CompareAndSwap":   func() { c.CompareAndSwap(6, 6, 6) },
 				"CompareAndDelete": func() { c.CompareAndDelete(100, 1) },
-				"Range":            func() { c.Range(func(int, int) bool { return true }) },
-				"Len":              func() { c.Len() },
+				"Compute": func() {
+					c.Compute(5, func(old int, _ bool) (int, cache.ComputeOp) { return old, cache.WriteOp })
+				},
+				"Range": func() { c.Range(func(int, int) bool { return true }) },
+				"Len":   func() { c.Len() },
 				"LoadOrCompute": func() {
 					c.LoadOrCompute(t.Context(), 7, func(context.Context, int) (int, error) { return 7, nil })
 				},

@@ -33,7 +33,7 @@ type Cause int
 const (
 	Evicted  Cause = Cause(engine.Evicted)  // removed to keep its shard within capacity
 	Expired  Cause = Cause(engine.Expired)  // its time to live ran out
-	Deleted  Cause = Cause(engine.Deleted)  // removed by Delete, LoadAndDelete, CompareAndDelete or Clear
+	Deleted  Cause = Cause(engine.Deleted)  // removed by Delete, LoadAndDelete, CompareAndDelete, Compute's DeleteOp or Clear
 	Replaced Cause = Cause(engine.Replaced) // its value was overwritten by a write or a refresh (the old value is passed)
 	Rejected Cause = Cause(engine.Rejected) // a write heavier than its shard's capacity, not stored
 )

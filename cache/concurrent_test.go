@@ -57,7 +57,15 @@ func TestCache_ConcurrentMixedOperationsKeepInvariants(t *testing.T) {
 					got, ok := c.Swap(k, v)
 					check("Swap", k, got, ok)
 				case 8:
-					c.CompareAndSwap(k, v-1, v)
+					if i%24 == 8 {
+						got, ok := c.Compute(k, func(old int, loaded bool) (int, cache.ComputeOp) {
+							check("Compute's function", k, old, loaded)
+							return v, cache.ComputeOp(i % 3)
+						})
+						check("Compute", k, got, ok)
+					} else {
+						c.CompareAndSwap(k, v-1, v)
+					}
 				case 9:
 					c.CompareAndDelete(k, v)
 				case 10:
@@ -209,6 +217,16 @@ var kvModel = porcupine.Model{
 				return out == kvOutput{s.value, true}, s
 			}
 			return out.ok, out
+		case "compute": // see computeStep
+			switch {
+			case !s.ok:
+				return out == kvOutput{in.value, true}, out
+			case s.value%4 == 0:
+				return out == kvOutput{}, kvOutput{}
+			case s.value%4 == 1:
+				return out == s, s
+			}
+			return out == kvOutput{s.value + in.value, true}, out
 		case "cas":
 			if s.ok && s.value == in.oldValue {
 				return out.ok, kvOutput{in.value, true}
@@ -223,9 +241,26 @@ var kvModel = porcupine.Model{
 	},
 }
 
+// computeStep is the function of the histories' Compute: it stores v in
+// an absent key, and otherwise, by the old value mod 4, deletes the entry
+// (0), leaves it (1), or adds v to it.
+func computeStep(v int) func(int, bool) (int, cache.ComputeOp) {
+	return func(old int, loaded bool) (int, cache.ComputeOp) {
+		switch {
+		case !loaded:
+			return v, cache.WriteOp
+		case old%4 == 0:
+			return 0, cache.DeleteOp
+		case old%4 == 1:
+			return old, cache.CancelOp
+		}
+		return old + v, cache.WriteOp
+	}
+}
+
 // TestCache_OperationsAreLinearizable records concurrent histories of Load,
-// Store, LoadOrStore, Delete, CompareAndSwap and LoadOrCompute on a few keys
-// and checks them with porcupine.
+// Store, LoadOrStore, Delete, CompareAndSwap, LoadOrCompute and Compute on a
+// few keys and checks them with porcupine.
 func TestCache_OperationsAreLinearizable(t *testing.T) {
 	const clients, opsEach, keys = 4, 300, 3
 	for round := range 5 {
@@ -245,7 +280,7 @@ func TestCache_OperationsAreLinearizable(t *testing.T) {
 					in := kvInput{key: (i + id + round) % keys, value: int(seq.Add(1)), oldValue: int(seq.Load() - 2)}
 					var out kvOutput
 					call := time.Since(start).Nanoseconds()
-					switch (i*31 + id*7) % 6 {
+					switch (i*31 + id*7) % 7 {
 					case 0:
 						in.op = "load"
 						out.value, out.ok = c.Load(in.key)
@@ -268,6 +303,9 @@ func TestCache_OperationsAreLinearizable(t *testing.T) {
 							return in.value, nil
 						})
 						out = kvOutput{v, err == nil}
+					case 6:
+						in.op = "compute"
+						out.value, out.ok = c.Compute(in.key, computeStep(in.value))
 					}
 					ret := time.Since(start).Nanoseconds()
 					mu.Lock()

@@ -251,3 +251,33 @@ func ExampleStatsRecorder() {
 	fmt.Println(rec.hits.Load(), rec.misses.Load())
 	// Output: 2 1
 }
+
+func ExampleCache_Compute() {
+	c := cache.Must(cache.Options[string, int]{Capacity: 100})
+	defer c.Close()
+	// Count requests per client from many goroutines: each increment reads
+	// and writes the count in one step, so none is lost.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 1000 {
+				c.Compute("client-1", func(n int, _ bool) (int, cache.ComputeOp) { return n + 1, cache.WriteOp })
+			}
+		})
+	}
+	wg.Wait()
+	n, _ := c.Load("client-1")
+	fmt.Println("requests:", n)
+
+	// Delete the entry once it reaches a limit, or leave it alone.
+	_, ok := c.Compute("client-1", func(n int, _ bool) (int, cache.ComputeOp) {
+		if n >= 8000 {
+			return 0, cache.DeleteOp
+		}
+		return n, cache.CancelOp
+	})
+	fmt.Println("still there:", ok)
+	// Output:
+	// requests: 8000
+	// still there: false
+}

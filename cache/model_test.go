@@ -178,6 +178,7 @@ const (
 	opKeys
 	opValues
 	opSnapshot
+	opCompute
 	opCount
 )
 
@@ -356,6 +357,38 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		}
 		if swapped != want {
 			t.Fatalf("%s: CompareAndSwap(old %d) = %v, model says %v", desc, old, swapped, want)
+		}
+	case opCompute:
+		// v chooses the op (v%3) and what a write adds to the old value.
+		m.purge()
+		e, present := m.entries[k]
+		calls := 0
+		got, ok := c.Compute(k, func(old int, loaded bool) (int, cache.ComputeOp) {
+			calls++
+			if loaded != present || old != e.value {
+				t.Fatalf("%s: Compute's function got (%d, %v), model has (%d, %v)", desc, old, loaded, e.value, present)
+			}
+			return (old + v) % 8, cache.ComputeOp(v % 3)
+		})
+		want, wantOK := e.value, present // CancelOp leaves the entry, and its recency, alone
+		switch cache.ComputeOp(v % 3) {
+		case cache.WriteOp:
+			want = (e.value + v) % 8
+			m.set(k, want, m.ttl)
+			_, wantOK = m.entries[k] // false if rejected as too heavy
+		case cache.DeleteOp:
+			if present {
+				m.remove(k)
+				m.event(cache.Deleted, k, e.value)
+			}
+			want, wantOK = 0, false
+		}
+		if !wantOK {
+			want = 0
+		}
+		if calls != 1 || got != want || ok != wantOK {
+			t.Fatalf("%s: Compute(%v) = (%d, %v) after %d calls of its function, model says (%d, %v) after 1",
+				desc, cache.ComputeOp(v%3), got, ok, calls, want, wantOK)
 		}
 	case opCompareAndDelete:
 		old := v % 4

@@ -30,7 +30,10 @@ type Clock interface {
 // and RecordEviction after it is released. So they may use the cache, and
 // one that panics leaves no lock held and nothing half done: the panic
 // reaches the caller, and the calls still due (OnEvict's, RecordEviction's)
-// are made by the next operation on the shard.
+// are made by the next operation on the shard. The one exception is
+// [Cache.Compute]: it calls Weigher and Expiry for the value its function
+// writes while it holds the lock, so with Compute they must not use the
+// cache (a panic still leaves no lock held).
 type Options[K comparable, V any] struct {
 	// Capacity is the most entries the cache holds; with a Weigher, the
 	// most total weight. It must be > 0.
@@ -75,7 +78,7 @@ type Options[K comparable, V any] struct {
 
 	// Weigher, if set, gives each entry a weight, and Capacity bounds the
 	// total weight instead of the count. It is called once per write, with
-	// no lock held, and must be fast and pure. An entry heavier than its
+	// no lock held (but see [Cache.Compute]), and must be fast and pure. An entry heavier than its
 	// shard's share of the capacity (Capacity/Shards) is not stored: the
 	// write removes the key's old value (cause Replaced), OnEvict gets the
 	// new value with cause [Rejected], and [Stats].Rejections counts it. An
