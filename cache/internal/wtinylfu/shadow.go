@@ -24,7 +24,7 @@ const (
 // proportion, that tells on the very requests the policy served whether
 // plain LRU would have hit more often. Because both answer the same requests
 // the comparison is paired: the swings of a workload's phases, which drown
-// the hill climber's before-and-after hit rates, cancel out.
+// before-and-after hit rates (a hill climber's), cancel out.
 type shadow struct {
 	mask     uint64 // a key is sampled when its rotated hash & mask == 0
 	capacity int32

@@ -7,9 +7,9 @@
 // protected list; it displaces the main area's victim (the probation list's
 // least recently used entry) only if a count-min sketch of recent accesses
 // says it is more frequent. A hit in probation promotes an entry to
-// protected. A hill climber resizes the window from the hit rate: recency-
-// biased workloads grow it towards plain LRU, frequency-biased ones shrink
-// it.
+// protected. The window's size is chosen by small W-TinyLFUs of every size
+// run side by side on a sample of the keys (see grid): recency-biased
+// workloads grow it towards plain LRU, frequency-biased ones shrink it.
 //
 // Weights: the policy accounts each entry's Weight when it is added; a
 // weight that changes in place must go through Reweigh.
@@ -33,7 +33,7 @@ const (
 
 const (
 	// initialWindowPercent is the window's share of capacity at start, as
-	// in Caffeine; the climber moves it from there.
+	// in Caffeine; the grid moves it from there.
 	initialWindowPercent = 1
 	// protectedPercent is the protected list's share of the main area.
 	protectedPercent = 80
@@ -56,6 +56,9 @@ const (
 	// candidate away until the sketch's counters age, while the entries
 	// behind it, which newcomers could beat, are never weighed.
 	blockerRuns = 512
+	// minBlockerRuns is the fewest refusals after which a shard of a
+	// group passes a victim over (see Join).
+	minBlockerRuns = 64
 	// blindRatio: the extremes' verdicts that a small window beats LRU take
 	// back half the boost only while the shadow LRU and the policy
 	// disagree on fewer than 1/blindRatio as many sampled requests as LRU
@@ -87,9 +90,13 @@ type Policy[K comparable, V any] struct {
 	candidate *node.Node[K, V]
 
 	rng uint64 // xorshift state for the hash-flooding guard
-	climber
-	shadow   *shadow
-	extremes *extremes
+	sampler
+	grid   *grid
+	shadow *shadow
+	// extremes is a mini with the initial window over the shadow's
+	// sample, compared with the shadow LRU while a boost stands (see
+	// retractBlindBoost).
+	extremes *mini
 	boost    int64 // the part of windowMax the shadow's verdicts added
 	// unblock is set by the shadow's verdicts that LRU does better and
 	// cleared by one that it does worse while no boost is left: while it is
@@ -99,9 +106,11 @@ type Policy[K comparable, V any] struct {
 	unblock, unblocked bool
 
 	// blocker is the victim that turned the last candidate away, and runs
-	// how many it has turned away in a row.
-	blocker *node.Node[K, V]
-	runs    int
+	// how many it has turned away in a row; blockerRuns how many it may
+	// (see passOver and Join).
+	blocker     *node.Node[K, V]
+	runs        int
+	blockerRuns int
 
 	// held is the weight of the entries the policy holds, and warm
 	// records that it has reached half the capacity since New or Clear
@@ -109,74 +118,59 @@ type Policy[K comparable, V any] struct {
 	held int64
 	warm bool
 
-	// group, when the cache has several shards, holds every shard's window
-	// size, and slot is this policy's place in it (see Group).
+	// group, when the cache has several shards, holds every shard's grid
+	// scores, and slot is this policy's place in it (see Group).
 	group *Group
 	slot  int
 }
 
 // Group is what the W-TinyLFU policies of one cache's shards share: each
-// shard's window size, as a fraction of its capacity. After each sample
-// of its hill climber a shard applies the climber's step and then takes
-// the mean of all the shards' windows, so the climber of each shard moves
-// one window for all of them by its share of the step.
+// shard's grid scores (see grid). After each sample a shard publishes its
+// scores and sets its window to the size whose scores summed over the
+// shards are highest, so every shard's grid votes for one window for all
+// of them, with the weight of all their samples.
 //
 // A key's shard is chosen by its hash, so the shards see statistically
 // alike traffic and one window size suits them all; each alone, with its
-// share of the requests, samples the hit rate more noisily. On P3 at
-// 300,000 entries in 64 shards, one shard's window ended at 47 % of its
-// capacity (hash seeds 1 and 2) while a quarter of the 64 were at 47 % or
-// less (down to 1–13 %) and a quarter at 70 % or more. Sharing, over every reference row of 2,048
-// entries and more with the default shard count capped at 8 and at 64
-// (hash seeds 1 to 3): P3 at 300,000 in 64 shards 1.13 → 0.84 points below
-// one shard, P3 at 200,000 0.79 → 0.48, scarab at 5,000 0.41 → 0.11; the
-// mean against one shard −0.03 → +0.05 (8 shards) and −0.04 → +0.04 (64);
-// OLTP at 5,000 in 4 shards lost most, 0 → 0.57 below one shard. A first
-// version that moved only halfway to the mean gained less (+0.03 and
-// +0.01 on the mean, P3 at 300,000 0.91 below). A cache of one shard has
-// no group, and replays exactly as before.
+// share of the requests, ranks the sizes more noisily. Before the grid,
+// the shards shared their hill climbers' windows by taking the mean after
+// each step (P3 at 300,000 entries in 64 shards went from 1.13 to 0.84
+// points below one shard); with the grid, taking the mean of each shard's
+// choice lost P3 at 100,000 in 64 shards 2.0 points against one shard,
+// and summing the scores instead 0.
 //
 // The boosts of the shadow's verdicts stay each shard's own until its
 // next sample. The slots are atomic: each shard writes its own under its
 // own lock and reads the others' without one.
 type Group struct {
 	joined atomic.Int32
-	frac   []atomic.Uint64 // window size per shard, a fraction of its capacity (float64 bits)
+	shards int
+	scores []atomic.Uint64 // shard × len(gridWindows) scores (float64 bits)
 }
 
 // NewGroup returns a group for the given number of shards.
 func NewGroup(shards int) *Group {
-	return &Group{frac: make([]atomic.Uint64, shards)}
+	return &Group{shards: shards, scores: make([]atomic.Uint64, shards*len(gridWindows))}
 }
 
 // Join makes p one of g's shards. Each of g's shards joins once, before
 // the cache is used.
+//
+// A shard sees only its share of the candidates, so a stale victim turns
+// away blockerRuns of them in as many times more requests as there are
+// shards; a shard of a group passes it over after blockerRuns/shards
+// refusals, but no fewer than minBlockerRuns. cloudPhysics at 10,000
+// entries in 8 shards went from 1.05 to 0.53 points below one shard (hash
+// seed 1), and no P3 row in 8 or 64 shards moved by more than 0.2.
+// (Scaled so before the grid, it had cost P3 at 300,000 in 64 shards up
+// to 1.0 point.)
 func (p *Policy[K, V]) Join(g *Group) {
 	i := int(g.joined.Add(1)) - 1
-	if i >= len(g.frac) {
+	if i >= g.shards {
 		panic("wtinylfu: more policies joined a group than it has shards")
 	}
 	p.group, p.slot = g, i
-	p.publishWindow()
-}
-
-// publishWindow records the window's size in the group.
-func (p *Policy[K, V]) publishWindow() {
-	if p.group != nil {
-		f := float64(p.windowMax) / float64(p.capacity)
-		p.group.frac[p.slot].Store(math.Float64bits(f))
-	}
-}
-
-// meanWindow returns the mean of the group's window fractions applied to
-// this shard's capacity. Shards that have not joined yet count as 0; all
-// join before the cache is used.
-func (p *Policy[K, V]) meanWindow() int64 {
-	var sum float64
-	for i := range p.group.frac {
-		sum += math.Float64frombits(p.group.frac[i].Load())
-	}
-	return int64(sum / float64(len(p.group.frac)) * float64(p.capacity))
+	p.blockerRuns = max(blockerRuns/g.shards, minBlockerRuns)
 }
 
 // New returns a policy for a shard of the given capacity, hashing keys with
@@ -191,9 +185,11 @@ func New[K comparable, V any](capacity int, hash func(K) uint64) *Policy[K, V] {
 	p.window.Init()
 	p.probation.Init()
 	p.protected.Init()
-	p.climber.init(p.capacity)
+	p.sampler.init(p.capacity)
+	p.grid = newGrid(p.capacity)
 	p.shadow = newShadow(p.capacity)
-	p.extremes = newExtremes(p.shadow)
+	p.extremes = newMini(p.shadow.capacity, max(1, p.shadow.capacity*initialWindowPercent/100))
+	p.blockerRuns = blockerRuns
 	p.setWindowMax(max(1, p.capacity*initialWindowPercent/100))
 	return p
 }
@@ -210,22 +206,22 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 	p.push(n, inWindow)
 	p.candidate = nil
 	p.evictFromWindow()
-	if p.climber.record(false, 1) {
+	if p.sampler.record(false, 1) {
 		p.adapt()
 	}
 }
 
-// Access records a hit that stands for w hits: the sketch, the climber's
-// hit rate and the shadow's tally count it w times; the entry moves up
-// once. It takes the entry's reference bit: the move up is what the hits
-// that set it stood for, and the shadow learns that the key was in use
-// (see shadow.observe).
+// Access records a hit that stands for w hits: the sketch, the sample's
+// count, the grid's minis and the shadow's tally count it w times; the
+// entry moves up once. It takes the entry's reference bit: the move up is
+// what the hits that set it stood for, and the shadow learns that the key
+// was in use (see shadow.observe).
 func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
 	h := p.hash(n.Key)
 	p.observe(h, true, w, n.TakeRef())
 	p.count(h, w)
 	p.promote(n)
-	if p.climber.record(true, w) {
+	if p.sampler.record(true, w) {
 		p.adapt()
 	}
 }
@@ -364,7 +360,7 @@ func (p *Policy[K, V]) passOver(victim *node.Node[K, V], beat bool) {
 		if victim != p.blocker {
 			p.blocker, p.runs = victim, 0
 		}
-		if p.runs++; p.runs < blockerRuns {
+		if p.runs++; p.runs < p.blockerRuns {
 			return
 		}
 		p.runs = 0
@@ -393,11 +389,12 @@ func (p *Policy[K, V]) Clear() {
 	p.sketch.Clear()
 	p.shadow.clear()
 	p.extremes.clear()
+	p.grid.clear()
 	p.boost = 0
 	p.unblock, p.unblocked = false, false
 	p.blocker, p.runs = nil, 0
 	p.held, p.warm = 0, false
-	p.climber.init(p.capacity)
+	p.sampler.reset()
 	p.setWindowMax(max(1, p.capacity*initialWindowPercent/100))
 }
 
@@ -555,11 +552,12 @@ func (p *Policy[K, V]) next(n *node.Node[K, V]) *node.Node[K, V] {
 // gained 3.5 and 1.5 points there. Only the first verdict waits: waiting
 // at each new run of verdicts cost P3 at 300,000 entries 0.8.
 func (p *Policy[K, V]) observe(h uint64, hit bool, w uint32, ref bool) {
+	p.grid.observe(h, w, p.sketch)
 	if sampled, lruHit := p.shadow.observe(h, hit, w, ref); sampled {
 		// The extremes run only while a boost stands, the only time
 		// they can act, and start afresh with each boost.
 		if p.boost > 0 {
-			p.extremes.observe(h, lruHit || ref, w, p.sketch)
+			p.extremes.tally(p.extremes.observe(h, p.sketch), lruHit || ref, w)
 			p.retractBlindBoost()
 		} else if p.extremes.used() {
 			p.extremes.clear()
@@ -628,21 +626,38 @@ func (p *Policy[K, V]) retractBlindBoost() {
 	p.setBoost(p.boost / 2)
 }
 
-// adapt moves the window's size by the climber's step.
-//
-// The climber moves windowMax and leaves boost alone, so a climber that
-// shrinks the window below the boost leaves boost > windowMax-1: setBoost
-// can then no longer lower it, the extremes keep running, and unblock is
-// never cleared. Clamping the boost to windowMax-1 after each step was
-// measured (160 rows, three seeds, before the warm-up cap) and not kept:
-// +0.02 on average, but rows more than a point below the better peer
-// 9 -> 11, P3 at 100k -0.51, OLTP at 500 -0.61.
+// adapt closes the grid's sample and sets the window to the size it
+// chooses (see grid; with a group, the size the group's summed scores
+// choose), taking back any boost: the grid compares the sizes on the same
+// requests, and its choice replaces what the shadow's verdicts added
+// since. Boosts still move the window between samples, which on a large
+// cache are millions of requests apart: P3 at 200,000 entries closes one
+// sample in its 3.9 million requests, and only the boosts bring its
+// window to the half of the capacity where it beats the 1 % window by 4
+// points (with the grid alone it fell 2.9 points, to 55.0 %). Keeping the
+// boost on top of the grid's size instead lost cloudPhysics at 10,000 3.3
+// of the 3.6 points the grid gains there.
 func (p *Policy[K, V]) adapt() {
-	if step := p.climber.adjust(); step != 0 {
-		p.resizeWindow(p.windowMax+step, true)
+	p.sampler.reset()
+	g := p.grid
+	g.closeSample()
+	score := func(i int) float64 { return g.score[i] }
+	if gr := p.group; gr != nil {
+		n := len(gridWindows)
+		for i := range n {
+			gr.scores[p.slot*n+i].Store(math.Float64bits(g.score[i]))
+		}
+		score = func(i int) float64 {
+			var sum float64
+			for sh := range gr.shards {
+				sum += math.Float64frombits(gr.scores[sh*n+i].Load())
+			}
+			return sum
+		}
 	}
-	if p.group != nil {
-		p.resizeWindow(p.meanWindow(), true)
+	if f, ok := best(score); ok {
+		p.boost = 0
+		p.resizeWindow(int64(math.Round(f*float64(p.capacity))), true)
 	}
 }
 
@@ -650,8 +665,9 @@ func (p *Policy[K, V]) adapt() {
 // moves entries to fit. With take, a window that grows takes the main
 // area's least recently used entries (probation's, then protected's) at
 // once, as Caffeine does for its climber's steps, rather than waiting for
-// new entries to fill it: otherwise the climber's next sample measures a
-// window that has not grown yet. Averaged over three hash seeds this
+// new entries to fill it: otherwise the next sample measures a window
+// that has not grown yet. Averaged over three hash seeds this (with the
+// hill climber the grid replaced)
 // gained 12.7 points on loop at 1,010 entries (1,011 keys in a loop) and
 // 1.0–1.5 on loop at 100–250, 0.07 on average over the 160 reference
 // rows, and moved no other row by more than 0.8. The shadow's boosts do
@@ -682,7 +698,6 @@ func (p *Policy[K, V]) resizeWindow(w int64, take bool) {
 func (p *Policy[K, V]) setWindowMax(w int64) {
 	p.windowMax = min(max(w, 1), p.capacity)
 	p.protectedMax = (p.capacity - p.windowMax) * protectedPercent / 100
-	p.publishWindow()
 }
 
 // Ordered calls f for each entry, hottest first, until f returns false: the

@@ -2,6 +2,7 @@ package wtinylfu
 
 import (
 	"hash/maphash"
+	"slices"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -243,7 +244,7 @@ func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
 }
 
 // TestPolicy_AccessWeighsAHitAsWHits checks that a sampled hit of weight w
-// counts w times in the sketch, the climber and the shadow's tally, and
+// counts w times in the sketch, the sampler and the shadow's tally, and
 // moves the entry once, as w hits in a row would. The policies hold one
 // entry of two, half their capacity, so the warm-up cap (see
 // TestPolicy_CountsAreCappedUntilHalfFull) is over.
@@ -261,8 +262,8 @@ func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 		if fa, fb := a.sketch.Frequency(h), b.sketch.Frequency(h); fa != fb || fa != min(15, int(1+w)) {
 			t.Errorf("w=%d: frequency %d after Access(n, w), %d after Access(n, 1) w times; want %d", w, fa, fb, min(15, int(1+w)))
 		}
-		if a.climber.hits != b.climber.hits || a.climber.hits != int(w) {
-			t.Errorf("w=%d: climber counted %d hits after Access(n, w), %d after Access(n, 1) w times", w, a.climber.hits, b.climber.hits)
+		if a.sampler.hits != b.sampler.hits || a.sampler.hits != int(w) {
+			t.Errorf("w=%d: sampler counted %d hits after Access(n, w), %d after Access(n, 1) w times", w, a.sampler.hits, b.sampler.hits)
 		}
 		if na.Queue() != nb.Queue() {
 			t.Errorf("w=%d: entry on list %d after Access(n, w), %d after Access(n, 1) w times", w, na.Queue(), nb.Queue())
@@ -333,12 +334,12 @@ func TestPolicy_CountsAreCappedUntilHalfFull(t *testing.T) {
 	}
 }
 
-// TestClimber_SamplesAtLeastMinSampleRequests checks the climber's sample
-// size: ten times the capacity, but never fewer than minSample requests, so
-// that a small cache does not climb on the noise of a few hundred.
-func TestClimber_SamplesAtLeastMinSampleRequests(t *testing.T) {
+// TestSampler_SamplesAtLeastMinSampleRequests checks the sample size:
+// ten times the capacity, but never fewer than minSample requests, so that
+// a small cache does not choose its window on the noise of a few hundred.
+func TestSampler_SamplesAtLeastMinSampleRequests(t *testing.T) {
 	for _, tc := range []struct{ capacity, want int }{{20, minSample}, {199, minSample}, {1000, 10_000}} {
-		var c climber
+		var c sampler
 		c.init(int64(tc.capacity))
 		for i := 1; i < tc.want; i++ {
 			if c.record(i%3 == 0, 1) {
@@ -522,7 +523,7 @@ func TestPolicy_AStaleHotVictimIsPassedOverAfterBlockerRunsRefusals(t *testing.T
 func TestExtremes_AdmitsByTheSketchAndTalliesAgainstLRU(t *testing.T) {
 	const capacity = 100
 	s := newShadow(capacity)
-	e := newExtremes(s)
+	e := newMini(s.capacity, max(1, s.capacity*initialWindowPercent/100))
 	sk := sketch.New(capacity)
 	if s.mask != 0 || e.capacity != capacity || e.windowMax != 1 {
 		t.Fatalf("extremes of %d entries, window %d, sampling 1/%d; want %d, 1, all", e.capacity, e.windowMax, s.mask+1, capacity)
@@ -530,7 +531,7 @@ func TestExtremes_AdmitsByTheSketchAndTalliesAgainstLRU(t *testing.T) {
 	request := func(h uint64) {
 		sk.Increment(h)
 		if sampled, lruHit := s.observe(h, false, 1, false); sampled {
-			e.observe(h, lruHit, 1, sk)
+			e.tally(e.observe(h, sk), lruHit, 1)
 		}
 	}
 	// 50 keys, each requested three times; then rounds of one pass over
@@ -581,9 +582,8 @@ func TestPolicy_ABlindBoostIsTakenBack(t *testing.T) {
 			request(k)
 		}
 	}
-	// Four more rounds stay within the climber's first sample (ten times
-	// the capacity), whose step would otherwise make the policy differ
-	// from LRU and let the shadow take the boost back itself.
+	// Four more rounds stay within the first sample (ten times the
+	// capacity), whose window choice would otherwise take the boost back.
 	boosted := p.boost
 	for range 4 {
 		for range 400 {
@@ -594,36 +594,58 @@ func TestPolicy_ABlindBoostIsTakenBack(t *testing.T) {
 			request(k)
 		}
 	}
-	if p.climber.hits+p.climber.misses != 3*200+4*600 {
-		t.Fatalf("the climber has closed a sample")
+	if p.sampler.hits+p.sampler.misses != 3*200+4*600 {
+		t.Fatalf("the first sample has closed")
 	}
 	if p.boost >= boosted {
 		t.Fatalf("boost %d after 4 rounds of scans; want it taken back from %d", p.boost, boosted)
 	}
 }
 
-// TestGroup_AShardTakesTheMeanWindowAfterEachSample: after its climber's
-// step, a shard's window is the mean of the group's windows, as fractions
-// of each shard's capacity; the other shards keep theirs until their own
-// next sample.
-func TestGroup_AShardTakesTheMeanWindowAfterEachSample(t *testing.T) {
+// TestGroup_ShardsTakeTheWindowOfTheSummedScores: after its sample a
+// shard publishes its grid's scores and takes the window whose scores,
+// summed over the group, are highest; the others keep theirs until their
+// own next sample, and a boost is taken back.
+func TestGroup_ShardsTakeTheWindowOfTheSummedScores(t *testing.T) {
 	g := NewGroup(2)
 	a, b := New[int, int](1000, hash), New[int, int](2000, hash)
 	a.Join(g)
 	b.Join(g)
-	b.setWindowMax(1000) // half of b's capacity
-	a.adapt()
-	// The climber's first step shrinks a's window of 10 (1 %) to 1 (0.1 %);
-	// the mean of 0.1 % and 50 % of a's 1000 is 250.
-	if got := a.WindowMax(); got != 250 {
-		t.Fatalf("a's window after its sample = %d, want 250 (the mean of 0.1 %% and 50 %%)", got)
-	}
+	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
+	b.grid.hits[i50] = 30 // b's grid favours 50 %
+	b.adapt()
 	if got := b.WindowMax(); got != 1000 {
-		t.Fatalf("b's window = %d, want 1000: only a sampled", got)
+		t.Fatalf("b's window after its sample = %d, want 1000 (50 %% of 2000)", got)
 	}
-	b.adapt() // b's step shrinks it by 125 to 875 (43.75 %); the mean with a's 25 % is 34.375 %
-	if got := b.WindowMax(); got != 687 {
-		t.Fatalf("b's window after its sample = %d, want 687", got)
+	a.grid.hits[i20] = 20 // a's favours 20 %, by less than b's 50 %
+	a.boost = 5
+	a.adapt()
+	if got := a.WindowMax(); got != 500 || a.boost != 0 {
+		t.Fatalf("a's window after its sample = %d, boost %d; want 500 (50 %% of 1000, b's scores outweigh a's) and 0", got, a.boost)
+	}
+	if b.WindowMax() != 1000 {
+		t.Fatalf("b's window moved on a's sample")
+	}
+	a.grid.hits[i20] = 40 // 20*0.75+40 = 55 against b's 30
+	a.adapt()
+	if got := a.WindowMax(); got != 200 {
+		t.Fatalf("a's window after its second sample = %d, want 200 (20 %%: 55 against 30)", got)
+	}
+}
+
+// TestGroup_ShardsPassOverSoonerInLargerGroups: a shard sees only its
+// share of the candidates, so it passes a blocking victim over after
+// blockerRuns/shards refusals, but no fewer than minBlockerRuns.
+func TestGroup_ShardsPassOverSoonerInLargerGroups(t *testing.T) {
+	for _, tc := range []struct{ shards, want int }{{1, blockerRuns}, {4, blockerRuns / 4}, {64, minBlockerRuns}} {
+		p := New[int, int](100, hash)
+		p.Join(NewGroup(tc.shards))
+		if p.blockerRuns != tc.want {
+			t.Errorf("%d shards: a victim is passed over after %d refusals, want %d", tc.shards, p.blockerRuns, tc.want)
+		}
+	}
+	if p := New[int, int](100, hash); p.blockerRuns != blockerRuns {
+		t.Errorf("no group: %d refusals, want %d", p.blockerRuns, blockerRuns)
 	}
 }
 
@@ -636,4 +658,43 @@ func TestGroup_JoiningMoreShardsThanTheGroupHasPanics(t *testing.T) {
 		}
 	}()
 	New[int, int](100, hash).Join(g)
+}
+
+// TestGrid_ChoosesTheWindowTheWorkloadNeeds drives policies with two
+// workloads and checks the window the grid settles on: a frequent set
+// between scans, where a small window keeps the set and a large one lets
+// each scan flush it, ends at one of the small sizes (at most 20 %: the
+// minis see a sample of the keys, and with some hash seeds 20 % holds
+// nearly all the sampled ones); a working set that moves
+// on, each key used a few times in a burst and then never again, where
+// the sketch's counts only keep stale keys and recency wins, ends at one
+// of the largest.
+func TestGrid_ChoosesTheWindowTheWorkloadNeeds(t *testing.T) {
+	const capacity = 1000
+	freq := newDriver(capacity)
+	next := 1_000_000
+	for range 60 { // 60 rounds of 1,650 requests: several samples of 10,000
+		// 850 frequent keys: only a window of 10 % or less leaves a main
+		// area that holds them all.
+		for k := range 850 {
+			freq.request(k)
+		}
+		for range 800 {
+			freq.request(next)
+			next++
+		}
+	}
+	if got, want := freq.p.WindowMax(), int64(capacity*gridWindows[3]); got > want {
+		t.Errorf("frequent set between scans: window %d, want one of the small sizes, at most %d", got, want)
+	}
+
+	rec := newDriver(capacity)
+	for i := range 80_000 {
+		// Key i/4 is used four times in a row's neighbourhood: each key
+		// is hot for a short while, then gone.
+		rec.request(i/4 + (i%4)*200)
+	}
+	if got, want := rec.p.WindowMax(), int64(capacity*gridWindows[len(gridWindows)-3]); got < want {
+		t.Errorf("moving working set: window %d, want at least %d", got, want)
+	}
 }

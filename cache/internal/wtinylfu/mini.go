@@ -2,27 +2,27 @@ package wtinylfu
 
 import "github.com/hotpath/hotpath/cache/internal/sketch"
 
-// extremes is a W-TinyLFU that keeps the initial window, run over the
-// shadow LRU's spatial sample of keys and admitting by the policy's own
-// sketch. It counts the sampled requests on which it and the shadow LRU
-// disagree, so that the two ends the shadow's boosts move the policy
-// between are compared with each other. The shadow compares LRU with the
-// policy itself, and a boost that grows the window to most of the capacity
-// makes the policy an LRU: the shadow then sees no difference, and could
-// never take the boost back.
-type extremes struct {
+// mini is a small W-TinyLFU with a fixed window, run over a spatial sample
+// of the keys and admitting by the policy's own sketch, so that it costs
+// a few map and list operations per sampled request and nothing per key
+// outside the sample. The policy runs two kinds: the extremes (see
+// Policy.extremes), which keep the initial window and are compared with
+// the shadow LRU, and the grid's (see grid), one per window size.
+type mini struct {
 	capacity  int32
 	windowMax int32
 	protMax   int32
-	index     map[uint64]int32 // sampled key hash → slot
-	keys      []uint64         // slot → key hash
-	prev      []int32          // towards the most recent; -1 at the head
-	next      []int32          // towards the least recent; -1 at the tail
-	list      []uint8          // slot → inWindow, inProbation or inProtected
-	head      [3]int32         // each list's most recently used slot; -1 when empty
-	tail      [3]int32         // each list's least recently used slot
+	index     slotIndex // sampled key hash → slot
+	keys      []uint64  // slot → key hash
+	prev      []int32   // towards the most recent; -1 at the head
+	next      []int32   // towards the least recent; -1 at the tail
+	list      []uint8   // slot → inWindow, inProbation or inProtected
+	head      [3]int32  // each list's most recently used slot; -1 when empty
+	tail      [3]int32  // each list's least recently used slot
 	size      [3]int32
 
+	// As the extremes only: the sampled requests on which the shadow LRU
+	// and this W-TinyLFU disagreed.
 	lruOnly  int // sampled requests LRU hit and this W-TinyLFU missed
 	tlfuOnly int // sampled requests this W-TinyLFU hit and LRU missed
 	sq       int // the sum of the squared weights of the requests tallied in both
@@ -32,22 +32,23 @@ type extremes struct {
 	last, seen int
 }
 
-// newExtremes returns an extremes of the shadow's capacity.
-func newExtremes(s *shadow) *extremes {
-	c := s.capacity
-	w := max(1, c*initialWindowPercent/100)
-	e := &extremes{
+// newMini returns a mini of the given capacity whose window holds w
+// entries, within [1, capacity].
+func newMini(capacity, w int32) *mini {
+	c := max(capacity, 1)
+	w = min(max(w, 1), c)
+	m := &mini{
 		capacity:  c,
 		windowMax: w,
 		protMax:   (c - w) * protectedPercent / 100,
-		index:     map[uint64]int32{}, // grown only while a boost feeds it
 	}
-	e.clear()
-	return e
+	m.index.init(c)
+	m.clear()
+	return m
 }
 
-func (e *extremes) clear() {
-	clear(e.index)
+func (e *mini) clear() {
+	e.index.clear()
 	e.keys, e.prev, e.next, e.list = e.keys[:0], e.prev[:0], e.next[:0], e.list[:0]
 	e.head = [3]int32{-1, -1, -1}
 	e.tail = [3]int32{-1, -1, -1}
@@ -57,20 +58,12 @@ func (e *extremes) clear() {
 }
 
 // used reports whether any request was observed since New or clear.
-func (e *extremes) used() bool { return len(e.keys) > 0 }
+func (e *mini) used() bool { return len(e.keys) > 0 }
 
-// observe records a request, standing for w, for the sampled key with hash
-// h, which the shadow LRU hit if lruHit.
-func (e *extremes) observe(h uint64, lruHit bool, w uint32, sk *sketch.Sketch) {
-	slot, hit := e.index[h]
-	switch {
-	case lruHit && !hit:
-		e.lruOnly += int(w)
-		e.sq += int(w) * int(w)
-	case hit && !lruHit:
-		e.tlfuOnly += int(w)
-		e.sq += int(w) * int(w)
-	}
+// observe records a request for the sampled key with hash h, and reports
+// whether it was a hit.
+func (e *mini) observe(h uint64, sk *sketch.Sketch) (hit bool) {
+	slot, hit := e.index.get(h, e.keys)
 	if hit {
 		switch e.list[slot] {
 		case inProbation:
@@ -81,7 +74,7 @@ func (e *extremes) observe(h uint64, lruHit bool, w uint32, sk *sketch.Sketch) {
 		default:
 			e.move(slot, e.list[slot])
 		}
-		return
+		return true
 	}
 	if int32(len(e.keys)) < e.capacity {
 		slot = int32(len(e.keys))
@@ -91,13 +84,27 @@ func (e *extremes) observe(h uint64, lruHit bool, w uint32, sk *sketch.Sketch) {
 		e.list = append(e.list, inWindow)
 	} else {
 		slot = e.evict(sk)
-		delete(e.index, e.keys[slot])
+		e.index.del(e.keys[slot], e.keys)
 		e.keys[slot] = h
 	}
-	e.index[h] = slot
+	e.index.put(h, slot)
 	e.push(slot, inWindow)
 	if e.size[inWindow] > e.windowMax {
 		e.move(e.tail[inWindow], inProbation)
+	}
+	return false
+}
+
+// tally counts a request, standing for w, that this mini (as the
+// extremes) served with hit and the shadow LRU with lruHit.
+func (e *mini) tally(hit, lruHit bool, w uint32) {
+	if hit != lruHit {
+		if lruHit {
+			e.lruOnly += int(w)
+		} else {
+			e.tlfuOnly += int(w)
+		}
+		e.sq += int(w) * int(w)
 	}
 }
 
@@ -105,7 +112,7 @@ func (e *extremes) observe(h uint64, lruHit bool, w uint32, sk *sketch.Sketch) {
 // the window's oldest entry, which the new key pushes out, and probation's
 // oldest, the one the sketch rates no higher than the other (the window's
 // on a tie).
-func (e *extremes) evict(sk *sketch.Sketch) int32 {
+func (e *mini) evict(sk *sketch.Sketch) int32 {
 	candidate, victim := e.tail[inWindow], e.tail[inProbation]
 	out := victim
 	switch {
@@ -124,7 +131,7 @@ func (e *extremes) evict(sk *sketch.Sketch) int32 {
 // verdict is the shadow's sign test (see shadow.verdict) between LRU and
 // this W-TinyLFU: +1 when LRU did significantly better, -1 when worse.
 // disagreements is how many sampled requests it was decided on.
-func (e *extremes) verdict() (v, disagreements int, decided bool) {
+func (e *mini) verdict() (v, disagreements int, decided bool) {
 	n := e.lruOnly + e.tlfuOnly
 	if v, decided = signTest(&e.lruOnly, &e.tlfuOnly, &e.sq); !decided {
 		return 0, 0, false
@@ -132,12 +139,12 @@ func (e *extremes) verdict() (v, disagreements int, decided bool) {
 	return v, n, true
 }
 
-func (e *extremes) move(slot int32, l uint8) {
+func (e *mini) move(slot int32, l uint8) {
 	e.unlink(slot)
 	e.push(slot, l)
 }
 
-func (e *extremes) push(slot int32, l uint8) {
+func (e *mini) push(slot int32, l uint8) {
 	e.list[slot] = l
 	e.prev[slot] = -1
 	e.next[slot] = e.head[l]
@@ -151,7 +158,7 @@ func (e *extremes) push(slot int32, l uint8) {
 	e.size[l]++
 }
 
-func (e *extremes) unlink(slot int32) {
+func (e *mini) unlink(slot int32) {
 	l := e.list[slot]
 	p, n := e.prev[slot], e.next[slot]
 	if p >= 0 {
