@@ -45,9 +45,9 @@ const (
 // 200,000 a window of 35 % hits 55.3 % and one of 50 % 59.4 %). Over the
 // 160 reference rows and hash seeds 1 to 3: +0.21 points on average against
 // the build with the climber (+0.82 against the better of otter and theine,
-// from +0.61), P3 at 32,768 +1.4, ps at 200 +1.7, loop at 750 +2.2,
-// OLTP at 500–15,000 +0.9 to +1.2; the largest loss loop at 1,010 and cpp
-// at 200, 0.7 each.
+// from +0.61), loop at 750 +2.2, ps at 200 +1.3, OLTP at 250, 500 and
+// 10,000 +1.1 to +1.5, web07 at 250 to 2,000 +1.0 to +1.2, P3 at 32,768
+// +0.7; the largest losses loop at 1,010 (0.7) and multi2 at 1,000 (0.6).
 type grid struct {
 	mask  uint64 // a key is sampled when its rotated hash & mask == 0
 	minis [len(gridWindows)]*mini
