@@ -1,11 +1,8 @@
 package benchmarks
 
 import (
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/maypok86/otter/v2"
 	"github.com/puzpuzpuz/xsync/v3"
@@ -70,19 +67,7 @@ func BenchmarkCompute(b *testing.B) {
 			for i := range benchCapacity {
 				c.Increment(i)
 			}
-			runtime.GC()
-			var seed atomic.Uint64
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				i := int(seed.Add(0x9E3779B9))
-				for pb.Next() {
-					c.Increment(zipfKeys[i&(len(zipfKeys)-1)])
-					i++
-				}
-			})
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+			zipfParallel(b, func(k, _ int) { c.Increment(k) })
 			switch c := c.(type) {
 			case hotpathInc:
 				c.c.Close()

@@ -174,6 +174,24 @@ func TestStatsRecorder_PanickingRecordEvictionLosesNothing(t *testing.T) {
 	}
 }
 
+// panickyCallbackOptions returns the options of a one-shard cache of 16
+// whose Weigher (which is "Weigher") or Expiry (which is "Expiry") panics
+// with which+" bug" on a negative value.
+func panickyCallbackOptions(which string) cache.Options[int, int] {
+	opts := cache.Options[int, int]{Capacity: 16, Shards: 1}
+	bad := func(v int) {
+		if v < 0 {
+			panic(which + " bug")
+		}
+	}
+	if which == "Weigher" {
+		opts.Weigher = func(_, v int) uint32 { bad(v); return 1 }
+	} else {
+		opts.Expiry = func(_, v int) time.Duration { bad(v); return time.Hour }
+	}
+	return opts
+}
+
 // A Weigher or an Expiry that panics reaches the caller, on a Store as on
 // a load, and leaves the cache usable: no lock held, and no load left
 // unfinished, so a later call for the key loads again instead of waiting
@@ -181,18 +199,7 @@ func TestStatsRecorder_PanickingRecordEvictionLosesNothing(t *testing.T) {
 func TestLoadOrCompute_PanickingWeigherOrExpiryLeavesNoLoadUnfinished(t *testing.T) {
 	for _, which := range []string{"Weigher", "Expiry"} {
 		t.Run(which, func(t *testing.T) {
-			opts := cache.Options[int, int]{Capacity: 16, Shards: 1}
-			bad := func(v int) {
-				if v < 0 {
-					panic(which + " bug")
-				}
-			}
-			if which == "Weigher" {
-				opts.Weigher = func(_, v int) uint32 { bad(v); return 1 }
-			} else {
-				opts.Expiry = func(_, v int) time.Duration { bad(v); return time.Hour }
-			}
-			c := cache.Must(opts)
+			c := cache.Must(panickyCallbackOptions(which))
 			defer c.Close()
 			mustPanicWith(t, which+" bug", "Store", func() { c.Store(3, -3) })
 			mustPanicWith(t, which+" bug", "LoadOrCompute", func() {

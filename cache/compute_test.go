@@ -1,7 +1,6 @@
 package cache_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -191,19 +190,7 @@ func TestCompute_CountsNoHitOrMiss(t *testing.T) {
 func TestCompute_WriteDuringLoadWins(t *testing.T) {
 	c := cache.Must(cache.Options[int, int]{Capacity: 16})
 	defer c.Close()
-	inLoad, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		v, err := c.LoadOrCompute(context.Background(), 1, func(context.Context, int) (int, error) {
-			close(inLoad)
-			<-release
-			return 5, nil
-		})
-		if v != 42 || err != nil {
-			t.Errorf("LoadOrCompute across a Compute = %d, %v; want Compute's 42, nil", v, err)
-		}
-	}()
-	<-inLoad
+	release, done := startHeldLoad(t, c, 1, 5, 42) // returns Compute's 42
 	if v, ok := c.Compute(1, func(_ int, loaded bool) (int, cache.ComputeOp) {
 		if loaded {
 			t.Errorf("function saw a value for a key still loading")
@@ -257,18 +244,7 @@ func TestCompute_WriteWaitsForRunningFunction(t *testing.T) {
 func TestCompute_PanickingWeigherOrExpiryLeavesEntry(t *testing.T) {
 	for _, which := range []string{"Weigher", "Expiry"} {
 		t.Run(which, func(t *testing.T) {
-			opts := cache.Options[int, int]{Capacity: 16, Shards: 1}
-			bad := func(v int) {
-				if v < 0 {
-					panic(which + " bug")
-				}
-			}
-			if which == "Weigher" {
-				opts.Weigher = func(_, v int) uint32 { bad(v); return 1 }
-			} else {
-				opts.Expiry = func(_, v int) time.Duration { bad(v); return time.Hour }
-			}
-			c := cache.Must(opts)
+			c := cache.Must(panickyCallbackOptions(which))
 			defer c.Close()
 			c.Store(1, 1)
 			mustPanicWith(t, which+" bug", "Compute", func() {

@@ -135,24 +135,35 @@ func TestLoadOrCompute_PanicReachesRunnerWaitersGetError(t *testing.T) {
 	c.Store(2, 2) // the shard lock is free
 }
 
+// startHeldLoad starts a LoadOrCompute of key whose loader returns v once
+// release is closed, and returns when the loader has started; done is
+// closed when the load has returned, and the load reports through t unless
+// it returned want and no error.
+func startHeldLoad(t *testing.T, c *cache.Cache[int, int], key, v, want int) (release, done chan struct{}) {
+	t.Helper()
+	inLoad := make(chan struct{})
+	release, done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		got, err := c.LoadOrCompute(context.Background(), key, func(context.Context, int) (int, error) {
+			close(inLoad)
+			<-release
+			return v, nil
+		})
+		if got != want || err != nil {
+			t.Errorf("the held load of %d returned %d, %v; want %d, nil", key, got, err, want)
+		}
+	}()
+	<-inLoad
+	return release, done
+}
+
 // TestLoadOrCompute_WaiterReturnsWhenItsOwnContextEnds: a goroutine waiting
 // for another's slow load gives up when its ctx ends; the load goes on.
 func TestLoadOrCompute_WaiterReturnsWhenItsOwnContextEnds(t *testing.T) {
 	c := newLRU(16)
 	defer c.Close()
-	inLoad, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		v, err := c.LoadOrCompute(context.Background(), 1, func(context.Context, int) (int, error) {
-			close(inLoad)
-			<-release
-			return 5, nil
-		})
-		if v != 5 || err != nil {
-			t.Errorf("runner got %d, %v", v, err)
-		}
-	}()
-	<-inLoad
+	release, done := startHeldLoad(t, c, 1, 5, 5)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 	defer cancel()
 	if _, err := c.LoadOrCompute(ctx, 1, func(context.Context, int) (int, error) { return 0, nil }); !errors.Is(err, context.DeadlineExceeded) {
