@@ -162,8 +162,8 @@ func NewGroup(shards int) *Group {
 // refusals, but no fewer than minBlockerRuns. cloudPhysics at 10,000
 // entries in 8 shards went from 1.05 to 0.53 points below one shard (hash
 // seed 1), and no P3 row in 8 or 64 shards moved by more than 0.2.
-// (Scaled so before the grid, it had cost P3 at 300,000 in 64 shards up
-// to 1.0 point.)
+// (Before the grid, the same division had cost P3 at 300,000 in 64 shards
+// up to 1.0 point.)
 func (p *Policy[K, V]) Join(g *Group) {
 	i := int(g.joined.Add(1)) - 1
 	if i >= g.shards {
@@ -390,6 +390,12 @@ func (p *Policy[K, V]) Clear() {
 	p.shadow.clear()
 	p.extremes.clear()
 	p.grid.clear()
+	if g := p.group; g != nil {
+		n := len(gridWindows)
+		for i := range n {
+			g.scores[p.slot*n+i].Store(0) // this shard's votes start again too
+		}
+	}
 	p.boost = 0
 	p.unblock, p.unblocked = false, false
 	p.blocker, p.runs = nil, 0

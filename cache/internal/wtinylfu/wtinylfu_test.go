@@ -698,3 +698,21 @@ func TestGrid_ChoosesTheWindowTheWorkloadNeeds(t *testing.T) {
 		t.Errorf("moving working set: window %d, want at least %d", got, want)
 	}
 }
+
+// TestGroup_ClearTakesBackAShardsVotes: a shard's Clear zeroes its scores
+// in the group, so the other shards' next choices no longer count them.
+func TestGroup_ClearTakesBackAShardsVotes(t *testing.T) {
+	g := NewGroup(2)
+	a, b := New[int, int](1000, hash), New[int, int](1000, hash)
+	a.Join(g)
+	b.Join(g)
+	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
+	b.grid.hits[i50] = 100
+	b.adapt()
+	b.Clear()
+	a.grid.hits[i20] = 1
+	a.adapt()
+	if got := a.WindowMax(); got != 200 {
+		t.Fatalf("a's window after b's Clear = %d, want 200 (20 %%, a's own vote; b's 50 %% was cleared)", got)
+	}
+}
