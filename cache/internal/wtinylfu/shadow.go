@@ -28,7 +28,7 @@ const (
 type shadow struct {
 	mask     uint64 // a key is sampled when its rotated hash & mask == 0
 	capacity int32
-	index    map[uint64]int32 // sampled key hash → slot
+	index    slotIndex        // sampled key hash → slot
 	keys     []uint64         // slot → key hash
 	prev     []int32          // towards the most recent; -1 at the head
 	next     []int32          // towards the least recent; -1 at the tail
@@ -49,13 +49,14 @@ func newShadow(capacity int64) *shadow {
 		rate <<= 1
 	}
 	c := int32(max(1, capacity/rate))
-	return &shadow{
+	s := &shadow{
 		mask:     uint64(rate - 1),
 		capacity: c,
-		index:    make(map[uint64]int32, c),
 		head:     -1,
 		tail:     -1,
 	}
+	s.index.init(c)
+	return s
 }
 
 // observe records a request for the key with hash h that the policy served
@@ -81,7 +82,7 @@ func (s *shadow) observe(h uint64, hit bool, w uint32, ref bool) (sampled, lruHi
 	if bits.RotateLeft64(h, 23)&s.mask != 0 {
 		return false, false
 	}
-	slot, lruHit := s.index[h]
+	slot, lruHit := s.index.get(h, s.keys)
 	switch {
 	case lruHit && !hit:
 		s.lruOnly += int(w)
@@ -106,11 +107,11 @@ func (s *shadow) observe(h uint64, hit bool, w uint32, ref bool) (sampled, lruHi
 		s.next = append(s.next, -1)
 	} else {
 		slot = s.tail
-		delete(s.index, s.keys[slot])
+		s.index.del(s.keys[slot], s.keys)
 		s.unlink(slot)
 		s.keys[slot] = h
 	}
-	s.index[h] = slot
+	s.index.put(h, slot)
 	s.pushFront(slot)
 	return true, false
 }
@@ -156,7 +157,7 @@ func signTest(a, b, sq *int) (v int, decided bool) {
 }
 
 func (s *shadow) clear() {
-	clear(s.index)
+	s.index.clear()
 	s.keys, s.prev, s.next = s.keys[:0], s.prev[:0], s.next[:0]
 	s.head, s.tail = -1, -1
 	s.lruOnly, s.realOnly, s.sq = 0, 0, 0
