@@ -28,12 +28,12 @@ const (
 type shadow struct {
 	mask     uint64 // a key is sampled when its rotated hash & mask == 0
 	capacity int32
-	index    slotIndex        // sampled key hash → slot
-	keys     []uint64         // slot → key hash
-	prev     []int32          // towards the most recent; -1 at the head
-	next     []int32          // towards the least recent; -1 at the tail
-	head     int32            // most recently used slot; -1 when empty
-	tail     int32            // least recently used slot
+	index    slotIndex // sampled key hash → slot
+	keys     []uint64  // slot → key hash
+	prev     []int32   // towards the most recent; -1 at the head
+	next     []int32   // towards the least recent; -1 at the tail
+	head     int32     // most recently used slot; -1 when empty
+	tail     int32     // least recently used slot
 
 	lruOnly  int // sampled requests LRU hit and the policy missed
 	realOnly int // sampled requests the policy hit and LRU missed
