@@ -646,7 +646,9 @@ func (p *Policy[K, V]) retractBlindBoost() {
 func (p *Policy[K, V]) adapt() {
 	p.sampler.reset()
 	g := p.grid
-	g.closeSample()
+	if !g.closeSample() {
+		return
+	}
 	score := func(i int) float64 { return g.score[i] }
 	if gr := p.group; gr != nil {
 		n := len(gridWindows)

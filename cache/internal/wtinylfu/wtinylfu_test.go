@@ -612,13 +612,15 @@ func TestGroup_ShardsTakeTheWindowOfTheSummedScores(t *testing.T) {
 	a.Join(g)
 	b.Join(g)
 	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
-	b.grid.hits[i50] = 30 // b's grid favours 50 %
+	b.grid.hits[i50] = 30                                        // b's grid favours 50 %
+	b.grid.sumW, b.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
 	b.adapt()
 	if got := b.WindowMax(); got != 1000 {
 		t.Fatalf("b's window after its sample = %d, want 1000 (50 %% of 2000)", got)
 	}
 	a.grid.hits[i20] = 20 // a's favours 20 %, by less than b's 50 %
 	a.boost = 5
+	a.grid.sumW, a.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
 	a.adapt()
 	if got := a.WindowMax(); got != 500 || a.boost != 0 {
 		t.Fatalf("a's window after its sample = %d, boost %d; want 500 (50 %% of 1000, b's scores outweigh a's) and 0", got, a.boost)
@@ -626,7 +628,8 @@ func TestGroup_ShardsTakeTheWindowOfTheSummedScores(t *testing.T) {
 	if b.WindowMax() != 1000 {
 		t.Fatalf("b's window moved on a's sample")
 	}
-	a.grid.hits[i20] = 40 // 20*0.75+40 = 55 against b's 30
+	a.grid.hits[i20] = 40                                        // 20*0.75+40 = 55 against b's 30
+	a.grid.sumW, a.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
 	a.adapt()
 	if got := a.WindowMax(); got != 200 {
 		t.Fatalf("a's window after its second sample = %d, want 200 (20 %%: 55 against 30)", got)
@@ -708,11 +711,34 @@ func TestGroup_ClearTakesBackAShardsVotes(t *testing.T) {
 	b.Join(g)
 	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
 	b.grid.hits[i50] = 100
+	b.grid.sumW, b.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
 	b.adapt()
 	b.Clear()
 	a.grid.hits[i20] = 1
+	a.grid.sumW, a.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
 	a.adapt()
 	if got := a.WindowMax(); got != 200 {
 		t.Fatalf("a's window after b's Clear = %d, want 200 (20 %%, a's own vote; b's 50 %% was cleared)", got)
+	}
+}
+
+// TestGrid_ASampleOfTooFewRequestsIsDropped: a sample that gave the grid
+// fewer than gridMinObserved requests in effect (under contention each
+// recorded hit stands for up to 128) does not choose a window, and its
+// hits do not count later.
+func TestGrid_ASampleOfTooFewRequestsIsDropped(t *testing.T) {
+	p := New[int, int](1000, hash)
+	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
+	p.grid.hits[i50] = 128 // one request, a hit standing for 128
+	p.grid.sumW, p.grid.sumW2 = 128, 128*128
+	p.adapt()
+	if got := p.WindowMax(); got != 10 {
+		t.Fatalf("window after a sample of one request = %d, want the initial 10", got)
+	}
+	p.grid.hits[i20] = 1
+	p.grid.sumW, p.grid.sumW2 = gridMinObserved, gridMinObserved
+	p.adapt()
+	if got := p.WindowMax(); got != 200 {
+		t.Fatalf("window after the next sample = %d, want 200: the dropped sample's 128 for 50 %% must not count", got)
 	}
 }
