@@ -46,8 +46,8 @@ func (p Policy) validate() error {
 }
 
 // newPolicy returns a constructor of p for the engine's shards, of which
-// there are shards. Several W-TinyLFU shards share their window sizes (see
-// wtinylfu.Group).
+// there are shards. Several W-TinyLFU shards choose their window size
+// together (see wtinylfu.Group).
 func newPolicy[K comparable, V any](p Policy, shards int) func(capacity int, hash func(K) uint64) engine.Policy[K, V] {
 	switch p {
 	case WTinyLFU:

@@ -31,10 +31,8 @@ const (
 func (e *Engine[K, V]) Compute(key K, f func(old V, loaded bool) (V, ComputeOp)) (actual V, ok bool) {
 	s, h := e.shardFor(key)
 	defer s.deliver()
-	now := e.timeBefore(s, e.ttl > 0 || e.ttlFor != nil)
-	s.lock()
+	now := e.lockAt(s, e.ttl > 0 || e.ttlFor != nil) // a write's TTL is not known before f runs
 	defer s.unlock()
-	now = e.maintainLocked(s, now)
 	var old V
 	n := s.liveLocked(key, h, now)
 	if n != nil {

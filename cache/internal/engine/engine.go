@@ -99,13 +99,13 @@ import (
 // sketch, window choice and shadow LRU; LFU's counts), and kept four times as
 // many entries a shard until W-TinyLFU passed over stale victims: at 1250
 // entries a shard it had lost 2.2 points on cloudPhysics at 10,000 entries
-// (8 shards), where it now loses 0.40 (hash seeds 1 to 3). Over every
+// (8 shards), and 0.40 once it did (hash seeds 1 to 3). Over every
 // reference row of 2,048 entries and more, at up to 8 and up to 64
 // shards, 1024 entries a shard lost at most 0.41 points more than 4096
 // (W-TinyLFU: scarab at 5,000, mean 0.02; LFU: P3 at 32,768, mean 0.01),
-// and W-TinyLFU's largest loss, P3 at 300,000 in 64 shards (1.13 points,
-// 0.84 once its shards shared one window size; see wtinylfu.Group), is the
-// same at either size. On 16 cores a cache of 100,000 then has 64 shards
+// and W-TinyLFU's largest loss, P3 at 300,000 in 64 shards, was the same
+// at either size (1.13 points; 0.77 since its shards choose one window
+// size together, see wtinylfu.Group). On 16 cores a cache of 100,000 then has 64 shards
 // instead of 16, four times as many locks for its writes (README: 75 %
 // reads 96 → 56 ns an operation, 0 % 149 → 80).
 const MinShardCapacity = 1024
@@ -719,7 +719,7 @@ func (e *Engine[K, V]) hitLocked(s *shard[K, V], n *node.Node[K, V], now int64) 
 func (e *Engine[K, V]) Store(key K, value V, ttl int64) {
 	w := e.weightOf(key, value)
 	s, h := e.shardFor(key)
-	now := e.lockAt(s, ttl)
+	now := e.lockAt(s, ttl > 0)
 	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, h, now); n != nil {
 		e.updateLocked(s, n, value, w, now, ttl)
@@ -738,7 +738,7 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 	}
 	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
 	s, h := e.shardFor(key)
-	now := e.lockAt(s, ttl)
+	now := e.lockAt(s, ttl > 0)
 	if n := s.liveLocked(key, h, now); n != nil {
 		actual, loaded = n.Value, true
 		e.hitLocked(s, n, now)
@@ -755,7 +755,7 @@ func (e *Engine[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {
 // LoadAndDelete removes key and returns its live value.
 func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 	s, h := e.shardFor(key)
-	now := e.lockAt(s, 0)
+	now := e.lockAt(s, false)
 	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, h, now); n != nil {
 		value, loaded = n.Value, true
@@ -769,7 +769,7 @@ func (e *Engine[K, V]) LoadAndDelete(key K) (value V, loaded bool) {
 // Delete removes key, and cancels a load of it in flight.
 func (e *Engine[K, V]) Delete(key K) {
 	s, h := e.shardFor(key)
-	now := e.lockAt(s, 0)
+	now := e.lockAt(s, false)
 	s.invalidateLocked(key, true)
 	if n := s.liveLocked(key, h, now); n != nil {
 		s.removeLocked(n, Deleted)
@@ -783,7 +783,7 @@ func (e *Engine[K, V]) Delete(key K) {
 func (e *Engine[K, V]) Swap(key K, value V) (previous V, loaded bool) {
 	w, ttl := e.weightOf(key, value), e.TTLOf(key, value)
 	s, h := e.shardFor(key)
-	now := e.lockAt(s, ttl)
+	now := e.lockAt(s, ttl > 0)
 	s.invalidateLocked(key, false)
 	if n := s.liveLocked(key, h, now); n != nil {
 		previous, loaded = n.Value, true
@@ -802,7 +802,7 @@ func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool
 	w, ttl := e.weightOf(key, new), e.TTLOf(key, new)
 	s, h := e.shardFor(key)
 	defer s.deliver()
-	now := e.lockAt(s, ttl)
+	now := e.lockAt(s, ttl > 0)
 	defer s.unlock() // equal may panic on uncomparable dynamic types
 	n := s.liveLocked(key, h, now)
 	if n == nil || !equal(n.Value, old) {
@@ -817,7 +817,7 @@ func (e *Engine[K, V]) CompareAndSwap(key K, old, new V, equal func(a, b V) bool
 func (e *Engine[K, V]) CompareAndDelete(key K, old V, equal func(a, b V) bool) bool {
 	s, h := e.shardFor(key)
 	defer s.deliver()
-	now := e.lockAt(s, 0)
+	now := e.lockAt(s, false)
 	defer s.unlock() // equal may panic on uncomparable dynamic types
 	n := s.liveLocked(key, h, now)
 	if n == nil || !equal(n.Value, old) {
@@ -841,11 +841,12 @@ func (e *Engine[K, V]) timeBefore(s *shard[K, V], timed bool) int64 {
 	return 0
 }
 
-// lockAt takes s's write lock for a write with time to live ttl (0: none)
-// and brings the shard up to date (maintainLocked). It returns the time of
-// the write: the engine time when the write needs it, and 0 otherwise.
-func (e *Engine[K, V]) lockAt(s *shard[K, V], ttl int64) int64 {
-	now := e.timeBefore(s, ttl > 0)
+// lockAt takes s's write lock for an operation, timed if it may write an
+// entry with a time to live, and brings the shard up to date
+// (maintainLocked). It returns the time of the operation: the engine time
+// when it needs one, and 0 otherwise.
+func (e *Engine[K, V]) lockAt(s *shard[K, V], timed bool) int64 {
+	now := e.timeBefore(s, timed)
 	s.lock()
 	return e.maintainLocked(s, now)
 }

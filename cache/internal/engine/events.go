@@ -84,10 +84,10 @@ func (s *shard[K, V]) deliverSlow() {
 }
 
 // callEvents makes the call each event of batch stands for: the
-// listener's, or the Recorder's RecordEviction. If the callback panics, the events after the one that panicked go
-// back to the front of the queue, to be delivered by the next operation on
-// the shard, and the panic goes on to the caller: every event is delivered
-// exactly once.
+// listener's, or the Recorder's RecordEviction. If the callback panics,
+// the events after the one that panicked go back to the front of the
+// queue, to be delivered by the next operation on the shard, and the panic
+// goes on to the caller: every event is delivered exactly once.
 func (s *shard[K, V]) callEvents(batch []event[K, V]) {
 	i := 0
 	defer func() {

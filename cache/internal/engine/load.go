@@ -142,7 +142,7 @@ func (e *Engine[K, V]) ComputeMissing(ctx context.Context, key K,
 // the caller must wait for it (one load at a time) and then load afresh. h
 // is the hash of key that chose s.
 func (e *Engine[K, V]) claim(s *shard[K, V], key K, h uint64) (v V, c *call[V], own, stale bool) {
-	now := e.lockAt(s, 0)
+	now := e.lockAt(s, false)
 	if n := s.liveLocked(key, h, now); n != nil {
 		v = n.Value
 		e.hitLocked(s, n, now)

@@ -2,7 +2,6 @@ package wtinylfu
 
 import (
 	"math"
-	"math/bits"
 
 	"github.com/hotpath/hotpath/cache/internal/sketch"
 )
@@ -80,12 +79,8 @@ type grid struct {
 // gridTarget entries. It is a subset of the shadow's sample (same rotation,
 // a mask with at least as many bits), not that it needs to be.
 func newGrid(capacity int64) *grid {
-	rate := int64(1)
-	for rate*gridTarget < capacity {
-		rate <<= 1
-	}
-	c := int32(max(1, capacity/rate))
-	g := &grid{mask: uint64(rate - 1)}
+	mask, c := spatialSample(capacity, gridTarget)
+	g := &grid{mask: mask}
 	for i, f := range gridWindows {
 		g.minis[i] = newMini(c, int32(math.Round(f*float64(c))))
 	}
@@ -95,7 +90,7 @@ func newGrid(capacity int64) *grid {
 // observe feeds a request, standing for w, to every mini if its key is in
 // the grid's sample.
 func (g *grid) observe(h uint64, w uint32, sk *sketch.Sketch) {
-	if bits.RotateLeft64(h, 23)&g.mask != 0 {
+	if !inSample(h, g.mask) {
 		return
 	}
 	g.sumW += float64(w)

@@ -43,14 +43,26 @@ type shadow struct {
 	disagreements int
 }
 
-func newShadow(capacity int64) *shadow {
+// spatialSample returns the sample that brings a policy of the given
+// capacity down to about target entries: one key in the smallest power of
+// two that does, as the mask of inSample, and the sample's capacity.
+func spatialSample(capacity, target int64) (mask uint64, size int32) {
 	rate := int64(1)
-	for rate*shadowTarget < capacity {
+	for rate*target < capacity {
 		rate <<= 1
 	}
-	c := int32(max(1, capacity/rate))
+	return uint64(rate - 1), int32(max(1, capacity/rate))
+}
+
+// inSample reports whether the key with hash h is in the sample of mask.
+// The hash is rotated so that the sample is independent of the bits that
+// choose the shard and the sketch block.
+func inSample(h, mask uint64) bool { return bits.RotateLeft64(h, 23)&mask == 0 }
+
+func newShadow(capacity int64) *shadow {
+	mask, c := spatialSample(capacity, shadowTarget)
 	s := &shadow{
-		mask:     uint64(rate - 1),
+		mask:     mask,
 		capacity: c,
 		head:     -1,
 		tail:     -1,
@@ -77,9 +89,7 @@ func newShadow(capacity int64) *shadow {
 // outside its run-to-run spread. One goroutine never samples, so ref is
 // never set and replays are unchanged.
 func (s *shadow) observe(h uint64, hit bool, w uint32, ref bool) (sampled, lruHit bool) {
-	// Rotated so the sample is independent of the bits that choose the
-	// shard and the sketch block.
-	if bits.RotateLeft64(h, 23)&s.mask != 0 {
+	if !inSample(h, s.mask) {
 		return false, false
 	}
 	slot, lruHit := s.index.get(h, s.keys)

@@ -607,30 +607,20 @@ func TestPolicy_ABlindBoostIsTakenBack(t *testing.T) {
 // summed over the group, are highest; the others keep theirs until their
 // own next sample, and a boost is taken back.
 func TestGroup_ShardsTakeTheWindowOfTheSummedScores(t *testing.T) {
-	g := NewGroup(2)
-	a, b := New[int, int](1000, hash), New[int, int](2000, hash)
-	a.Join(g)
-	b.Join(g)
-	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
-	b.grid.hits[i50] = 30                                        // b's grid favours 50 %
-	b.grid.sumW, b.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
-	b.adapt()
+	a, b := joinedPair(1000, 2000)
+	closeSample(b, 0.50, 30) // b's grid favours 50 %
 	if got := b.WindowMax(); got != 1000 {
 		t.Fatalf("b's window after its sample = %d, want 1000 (50 %% of 2000)", got)
 	}
-	a.grid.hits[i20] = 20 // a's favours 20 %, by less than b's 50 %
 	a.boost = 5
-	a.grid.sumW, a.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
-	a.adapt()
+	closeSample(a, 0.20, 20) // a's favours 20 %, by less than b's 50 %
 	if got := a.WindowMax(); got != 500 || a.boost != 0 {
 		t.Fatalf("a's window after its sample = %d, boost %d; want 500 (50 %% of 1000, b's scores outweigh a's) and 0", got, a.boost)
 	}
 	if b.WindowMax() != 1000 {
 		t.Fatalf("b's window moved on a's sample")
 	}
-	a.grid.hits[i20] = 40                                        // 20*0.75+40 = 55 against b's 30
-	a.grid.sumW, a.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
-	a.adapt()
+	closeSample(a, 0.20, 40) // 20*0.75+40 = 55 against b's 30
 	if got := a.WindowMax(); got != 200 {
 		t.Fatalf("a's window after its second sample = %d, want 200 (20 %%: 55 against 30)", got)
 	}
@@ -705,18 +695,10 @@ func TestGrid_ChoosesTheWindowTheWorkloadNeeds(t *testing.T) {
 // TestGroup_ClearTakesBackAShardsVotes: a shard's Clear zeroes its scores
 // in the group, so the other shards' next choices no longer count them.
 func TestGroup_ClearTakesBackAShardsVotes(t *testing.T) {
-	g := NewGroup(2)
-	a, b := New[int, int](1000, hash), New[int, int](1000, hash)
-	a.Join(g)
-	b.Join(g)
-	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
-	b.grid.hits[i50] = 100
-	b.grid.sumW, b.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
-	b.adapt()
+	a, b := joinedPair(1000, 1000)
+	closeSample(b, 0.50, 100)
 	b.Clear()
-	a.grid.hits[i20] = 1
-	a.grid.sumW, a.grid.sumW2 = gridMinObserved, gridMinObserved // a full sample of single requests
-	a.adapt()
+	closeSample(a, 0.20, 1)
 	if got := a.WindowMax(); got != 200 {
 		t.Fatalf("a's window after b's Clear = %d, want 200 (20 %%, a's own vote; b's 50 %% was cleared)", got)
 	}
@@ -728,17 +710,31 @@ func TestGroup_ClearTakesBackAShardsVotes(t *testing.T) {
 // hits do not count later.
 func TestGrid_ASampleOfTooFewRequestsIsDropped(t *testing.T) {
 	p := New[int, int](1000, hash)
-	i20, i50 := slices.Index(gridWindows[:], 0.20), slices.Index(gridWindows[:], 0.50)
-	p.grid.hits[i50] = 128 // one request, a hit standing for 128
+	p.grid.hits[slices.Index(gridWindows[:], 0.50)] = 128 // one request, a hit standing for 128
 	p.grid.sumW, p.grid.sumW2 = 128, 128*128
 	p.adapt()
 	if got := p.WindowMax(); got != 10 {
 		t.Fatalf("window after a sample of one request = %d, want the initial 10", got)
 	}
-	p.grid.hits[i20] = 1
-	p.grid.sumW, p.grid.sumW2 = gridMinObserved, gridMinObserved
-	p.adapt()
+	closeSample(p, 0.20, 1)
 	if got := p.WindowMax(); got != 200 {
 		t.Fatalf("window after the next sample = %d, want 200: the dropped sample's 128 for 50 %% must not count", got)
 	}
+}
+
+// joinedPair returns two policies of the given capacities in one group.
+func joinedPair(capA, capB int) (a, b *Policy[int, int]) {
+	g := NewGroup(2)
+	a, b = New[int, int](capA, hash), New[int, int](capB, hash)
+	a.Join(g)
+	b.Join(g)
+	return a, b
+}
+
+// closeSample gives p's grid a full sample of single requests in which the
+// mini of window fraction f hit hits times, and closes it.
+func closeSample(p *Policy[int, int], f, hits float64) {
+	p.grid.hits[slices.Index(gridWindows[:], f)] += hits
+	p.grid.sumW, p.grid.sumW2 = gridMinObserved, gridMinObserved
+	p.adapt()
 }
