@@ -440,8 +440,23 @@ type driver struct {
 	live     map[int]*node.Node[int, int]
 }
 
-func newDriver(capacity int) *driver {
-	return &driver{p: New[int, int](capacity, hash), capacity: capacity, live: map[int]*node.Node[int, int]{}}
+func newDriver(capacity int) *driver { return newDriverHashing(capacity, hash) }
+
+// newDriverHashing is newDriver with the policy hashing keys by h.
+func newDriverHashing(capacity int, h func(int) uint64) *driver {
+	return &driver{p: New[int, int](capacity, h), capacity: capacity, live: map[int]*node.Node[int, int]{}}
+}
+
+// fixedHash returns a hash of keys that is the same in every run for a
+// given salt (splitmix64's finalizer), for tests whose outcome depends on
+// which keys a sample takes.
+func fixedHash(salt uint64) func(int) uint64 {
+	return func(k int) uint64 {
+		z := uint64(k) + salt*0x9E3779B97F4A7C15
+		z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
+		z = (z ^ z>>27) * 0x94D049BB133111EB
+		return z ^ z>>31
+	}
 }
 
 // add adds key k, which must not be live, and returns the last key it
@@ -662,33 +677,40 @@ func TestGroup_JoiningMoreShardsThanTheGroupHasPanics(t *testing.T) {
 // on, each key used a few times in a burst and then never again, where
 // the sketch's counts only keep stale keys and recency wins, ends at one
 // of the largest.
+//
+// The minis' sample is chosen by the hash, so the test hashes with fixed
+// seeds: with random ones, the frequent set ended at 35 % for 1 seed in
+// 3,000 (a sample that took few of the frequent keys), and CI met it once.
 func TestGrid_ChoosesTheWindowTheWorkloadNeeds(t *testing.T) {
 	const capacity = 1000
-	freq := newDriver(capacity)
-	next := 1_000_000
-	for range 60 { // 60 rounds of 1,650 requests: several samples of 10,000
-		// 850 frequent keys: only a window of 10 % or less leaves a main
-		// area that holds them all.
-		for k := range 850 {
-			freq.request(k)
+	for salt := range uint64(3) {
+		h := fixedHash(salt)
+		freq := newDriverHashing(capacity, h)
+		next := 1_000_000
+		for range 60 { // 60 rounds of 1,650 requests: several samples of 10,000
+			// 850 frequent keys: only a window of 10 % or less leaves a main
+			// area that holds them all.
+			for k := range 850 {
+				freq.request(k)
+			}
+			for range 800 {
+				freq.request(next)
+				next++
+			}
 		}
-		for range 800 {
-			freq.request(next)
-			next++
+		if got, want := freq.p.WindowMax(), int64(capacity*gridWindows[3]); got > want {
+			t.Errorf("seed %d, frequent set between scans: window %d, want one of the small sizes, at most %d", salt, got, want)
 		}
-	}
-	if got, want := freq.p.WindowMax(), int64(capacity*gridWindows[3]); got > want {
-		t.Errorf("frequent set between scans: window %d, want one of the small sizes, at most %d", got, want)
-	}
 
-	rec := newDriver(capacity)
-	for i := range 80_000 {
-		// Key i/4 is used four times in a row's neighbourhood: each key
-		// is hot for a short while, then gone.
-		rec.request(i/4 + (i%4)*200)
-	}
-	if got, want := rec.p.WindowMax(), int64(capacity*gridWindows[len(gridWindows)-3]); got < want {
-		t.Errorf("moving working set: window %d, want at least %d", got, want)
+		rec := newDriverHashing(capacity, h)
+		for i := range 80_000 {
+			// Key i/4 is used four times in a row's neighbourhood: each key
+			// is hot for a short while, then gone.
+			rec.request(i/4 + (i%4)*200)
+		}
+		if got, want := rec.p.WindowMax(), int64(capacity*gridWindows[len(gridWindows)-3]); got < want {
+			t.Errorf("seed %d, moving working set: window %d, want at least %d", salt, got, want)
+		}
 	}
 }
 
