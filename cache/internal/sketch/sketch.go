@@ -59,6 +59,47 @@ func New(capacity int) *Sketch {
 	}
 }
 
+// Resize sizes the sketch for a cache of the given capacity, as New would,
+// keeping what it has counted. A key's block is picked by the low bits of
+// its hash and its counters inside the block by the other bits (see
+// locate), so when the table grows each new block starts as a copy of the
+// old block its keys came from, and every estimate stays as it was; when
+// it shrinks, the blocks that fold onto one merge counter by counter,
+// keeping the larger, so no estimate falls (some rise, as collisions do in
+// a smaller table). The count towards the next halving is kept, and the
+// sketch halves at once if that count has reached the new period.
+func (s *Sketch) Resize(capacity int) {
+	r := New(capacity)
+	oldBlocks, newBlocks := len(s.table)/blockLen, len(r.table)/blockLen
+	switch {
+	case newBlocks > oldBlocks:
+		for b := range newBlocks {
+			copy(r.table[b*blockLen:(b+1)*blockLen], s.table[(b%oldBlocks)*blockLen:])
+		}
+		s.table = r.table
+	case newBlocks < oldBlocks:
+		for i, w := range s.table {
+			j := (i/blockLen%newBlocks)*blockLen + i%blockLen
+			r.table[j] = maxCounters(r.table[j], w)
+		}
+		s.table = r.table
+	}
+	s.blockMask, s.sampleSize = r.blockMask, r.sampleSize
+	if s.size >= s.sampleSize {
+		s.reset()
+	}
+}
+
+// maxCounters returns the sixteen 4-bit counters of a and b, each the
+// larger of the two.
+func maxCounters(a, b uint64) uint64 {
+	var m uint64
+	for shift := uint(0); shift < 64; shift += 4 {
+		m |= max((a>>shift)&maxCount, (b>>shift)&maxCount) << shift
+	}
+	return m
+}
+
 // Frequency returns the estimated count of h, 0 to 15.
 func (s *Sketch) Frequency(h uint64) int {
 	block, ch := s.locate(h)

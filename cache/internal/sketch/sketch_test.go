@@ -116,3 +116,63 @@ func TestSketch_SmallCachesStillTellSeenFromUnseen(t *testing.T) {
 	}
 	t.Logf("%d of %d unseen keys estimated above 0", fp, unseen)
 }
+
+// TestSketch_ResizeKeepsTheCounts: after a resize to a larger table every
+// estimate is what it was; to a smaller one, none falls (nor below the true
+// count); either way the sketch then ages as New's sketch for the new
+// capacity does.
+func TestSketch_ResizeKeepsTheCounts(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		from := rapid.IntRange(1, 8192).Draw(t, "from")
+		to := rapid.IntRange(1, 8192).Draw(t, "to")
+		s := New(from)
+		keys := rapid.SliceOfN(rapid.Uint64(), 1, 256).Draw(t, "keys")
+		exact := map[uint64]int{}
+		// Fewer increments than either sketch's period, so no halving.
+		n := rapid.IntRange(0, min(s.sampleSize, New(to).sampleSize)-1).Draw(t, "increments")
+		for i := range n {
+			k := keys[i%len(keys)]
+			s.Increment(k)
+			exact[k]++
+		}
+		before := map[uint64]int{}
+		for _, k := range keys {
+			before[k] = s.Frequency(k)
+		}
+		grew := len(New(to).table) >= len(s.table)
+		s.Resize(to)
+		if want := New(to); len(s.table) != len(want.table) || s.blockMask != want.blockMask || s.sampleSize != want.sampleSize {
+			t.Fatalf("after Resize(%d): table %d, mask %#x, period %d; New gives %d, %#x, %d",
+				to, len(s.table), s.blockMask, s.sampleSize, len(want.table), want.blockMask, want.sampleSize)
+		}
+		for _, k := range keys {
+			got := s.Frequency(k)
+			if grew && got != before[k] {
+				t.Fatalf("Resize %d -> %d: Frequency(%#x) = %d, was %d", from, to, k, got, before[k])
+			}
+			if got < before[k] || got < min(exact[k], maxCount) {
+				t.Fatalf("Resize %d -> %d: Frequency(%#x) = %d, was %d, true count %d", from, to, k, got, before[k], exact[k])
+			}
+		}
+	})
+}
+
+// TestSketch_ResizeHalvesWhenPastTheNewPeriod: a sketch that has counted
+// more than the smaller capacity's period halves at once.
+func TestSketch_ResizeHalvesWhenPastTheNewPeriod(t *testing.T) {
+	s := New(1000)
+	const hot = 0xdeadbeef
+	for range 14 {
+		s.Increment(hot)
+	}
+	for i := uint64(1); i <= 200; i++ {
+		s.Increment(i * 0x9E3779B97F4A7C15)
+	}
+	s.Resize(10) // period 100, and 214 counted
+	if f := s.Frequency(hot); f < 7 || f > 8 {
+		t.Fatalf("after Resize past the new period Frequency = %d, want 14 halved (7, or 8 with a collision)", f)
+	}
+	if s.size >= s.sampleSize {
+		t.Fatalf("count towards the next halving %d, period %d", s.size, s.sampleSize)
+	}
+}
