@@ -124,6 +124,18 @@ func capacityOf(g int) int {
 // Hash is the hash of key that t's methods take.
 func (t *Table[K, V]) Hash(key K) uint64 { return t.hash(key) }
 
+// SetLimit changes the limit Init set: t then grows up to the new limit as
+// it fills, and if it holds no more than limit entries but has more groups
+// than limit needs (a shard whose capacity was lowered, and which has
+// evicted down to it), it is rebuilt at once with as many as limit needs,
+// so that the memory goes back.
+func (t *Table[K, V]) SetLimit(limit int) {
+	t.limit = limit
+	if g := groupsFor(limit); limit > 0 && t.count <= limit && g < len(t.groups) {
+		t.resize(g)
+	}
+}
+
 // Len is the number of entries.
 func (t *Table[K, V]) Len() int { return t.count }
 

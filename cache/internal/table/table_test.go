@@ -366,3 +366,42 @@ func BenchmarkGet(b *testing.B) {
 }
 
 var sink int
+
+// TestTable_SetLimitShrinksAndGrows: a table of a shard whose capacity was
+// lowered, once it holds no more than the new limit, takes as many groups
+// as the limit needs; raised again, it grows to the new limit as it fills.
+func TestTable_SetLimitShrinksAndGrows(t *testing.T) {
+	hash := seededHash()
+	var tb Table[int, int]
+	tb.Init(16, 10_001, hash)
+	nodes := make([]*nd, 10_001)
+	for k := range nodes {
+		nodes[k] = &nd{Key: k}
+		tb.Insert(nodes[k], hash(k))
+	}
+	tb.SetLimit(1_001) // still 10,001 entries: nothing to rebuild yet
+	if got, want := len(tb.groups), groupsFor(10_001); got != want {
+		t.Fatalf("%d groups while over the new limit, want the %d it had", got, want)
+	}
+	for _, n := range nodes[1_001:] {
+		tb.Remove(n)
+	}
+	tb.SetLimit(1_001)
+	if got, want := len(tb.groups), groupsFor(1_001); got != want {
+		t.Fatalf("%d groups for 1,001 entries after SetLimit(1001), want %d", got, want)
+	}
+	check(t, &tb)
+	for _, n := range nodes[:1_001] {
+		if tb.Get(n.Key, hash(n.Key)) != n {
+			t.Fatalf("key %d lost by the rebuild", n.Key)
+		}
+	}
+	tb.SetLimit(20_001)
+	for k := 1_001; k < 20_001; k++ {
+		tb.Insert(&nd{Key: k}, hash(k))
+	}
+	if got, want := len(tb.groups), groupsFor(20_001); got != want {
+		t.Fatalf("%d groups for 20,001 entries after SetLimit(20001), want %d", got, want)
+	}
+	check(t, &tb)
+}
