@@ -44,8 +44,9 @@
 // [Cache.StoreTTL]); capacity by weight ([Options.Weigher]); an eviction
 // listener with the [Cause] ([Options.OnEvict]); statistics ([Cache.Stats],
 // [Options.StatsRecorder], [Cache.Expvar]); iteration ([Cache.All],
-// [Cache.Keys], [Cache.Values]); and snapshots ([Cache.WriteTo],
-// [Cache.ReadFrom]).
+// [Cache.Keys], [Cache.Values]); snapshots ([Cache.WriteTo],
+// [Cache.ReadFrom]); and a capacity changed while the cache is in use
+// ([Cache.SetCapacity]).
 package cache
 
 import (
@@ -239,6 +240,44 @@ func (c *Cache[K, V]) Len() int { return c.eng.Len() }
 // Weight returns the total weight of the entries (their number without a
 // Weigher), counting expired entries not yet reclaimed.
 func (c *Cache[K, V]) Weight() int64 { return c.eng.Weight() }
+
+// SetCapacity changes the most entries the cache holds (with a Weigher,
+// their most total weight), as [Options.Capacity] set it, while the cache
+// is in use. Lowering it evicts at once, down to the new capacity: expired
+// entries first, then the policy's least valuable ones, with [Evicted] as
+// the cause, counted in [Stats] and passed to [Options.OnEvict] as any
+// eviction is. Raising it makes room for more at once. Memory the smaller
+// cache no longer needs is returned.
+//
+// The shard count stays what [New] chose, and each shard takes its share
+// of the new capacity, so the capacity must be at least [Cache.Shards]
+// (otherwise SetCapacity returns an error wrapping [ErrInvalidOptions] and
+// changes nothing). Like [Cache.Clear], it takes each shard's lock in turn:
+// a write made during the call may meet its shard at the old capacity or
+// at the new one. Concurrent calls are serialised, and when the last
+// returns, the cache has its capacity.
+//
+// W-TinyLFU keeps its frequency counts and its window's share of the
+// capacity; the samples it sizes its window by start again at the new size.
+func (c *Cache[K, V]) SetCapacity(capacity int) error {
+	if capacity <= 0 {
+		return fmt.Errorf("%w: capacity must be > 0, got %d", ErrInvalidOptions, capacity)
+	}
+	if n := c.eng.Shards(); capacity < n {
+		return fmt.Errorf("%w: capacity (%d) must not be below the cache's %d shards: every shard needs room for an entry",
+			ErrInvalidOptions, capacity, n)
+	}
+	c.eng.SetCapacity(capacity)
+	return nil
+}
+
+// Capacity returns the cache's capacity: [Options.Capacity], or what the
+// last [Cache.SetCapacity] set.
+func (c *Cache[K, V]) Capacity() int { return c.eng.Capacity() }
+
+// Shards returns the number of shards the cache is split into: [Options.Shards],
+// or the count [New] chose.
+func (c *Cache[K, V]) Shards() int { return c.eng.Shards() }
 
 // Stats returns the cache's counters since it was created.
 func (c *Cache[K, V]) Stats() Stats {

@@ -281,3 +281,28 @@ func ExampleCache_Compute() {
 	// requests: 8000
 	// still there: false
 }
+
+func ExampleCache_SetCapacity() {
+	c := cache.Must(cache.Options[int, int]{Capacity: 1000, Shards: 1, Policy: cache.LRU,
+		OnEvict: func(k, _ int, cause cache.Cause) {
+			if k == 0 {
+				fmt.Println("first out:", k, cause)
+			}
+		}})
+	defer c.Close()
+	for k := range 1000 {
+		c.Store(k, k)
+	}
+	if err := c.SetCapacity(100); err != nil { // evicts down to 100 before it returns
+		panic(err)
+	}
+	fmt.Println(c.Capacity(), c.Len(), c.Stats().Evictions)
+	_, ok := c.Load(999) // the most recently used stay
+	fmt.Println(ok)
+	fmt.Println(c.SetCapacity(0))
+	// Output:
+	// first out: 0 Evicted
+	// 100 100 900
+	// true
+	// cache: invalid options: capacity must be > 0, got 0
+}

@@ -136,6 +136,11 @@ func (m *model) set(k, v int, ttl time.Duration) {
 	if existed {
 		m.event(cache.Replaced, k, old.value)
 	}
+	m.evict()
+}
+
+// evict evicts down to the capacity, as a write does.
+func (m *model) evict() {
 	for m.total() > m.capacity {
 		// The least recently used entry that weighs anything: one that
 		// weighs 0 is pinned, never evicted to make room.
@@ -179,6 +184,7 @@ const (
 	opValues
 	opSnapshot
 	opCompute
+	opSetCapacity
 	opCount
 )
 
@@ -389,6 +395,17 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		if calls != 1 || got != want || ok != wantOK {
 			t.Fatalf("%s: Compute(%v) = (%d, %v) after %d calls of its function, model says (%d, %v) after 1",
 				desc, cache.ComputeOp(v%3), got, ok, calls, want, wantOK)
+		}
+	case opSetCapacity:
+		capacity := 1 + v%6
+		if err := c.SetCapacity(capacity); err != nil {
+			t.Fatalf("%s: SetCapacity(%d): %v", desc, capacity, err)
+		}
+		m.purge()
+		m.capacity = capacity
+		m.evict()
+		if got := c.Capacity(); got != capacity {
+			t.Fatalf("%s: Capacity() = %d after SetCapacity(%d)", desc, got, capacity)
 		}
 	case opCompareAndDelete:
 		old := v % 4

@@ -128,6 +128,9 @@ type Policy[K comparable, V any] interface {
 	Remove(n *node.Node[K, V]) // an entry leaves the cache
 	Victim() *node.Node[K, V]  // the entry to evict next; nil if empty
 	Clear()                    // forget every entry
+	// Resize sets the shard's capacity; the engine evicts down to it
+	// after.
+	Resize(capacity int)
 
 	// Ordered calls f for each entry, most valuable first, until f returns
 	// false (snapshots save in this order).
@@ -219,6 +222,9 @@ type Engine[K comparable, V any] struct {
 	refreshAfter int64
 	refresh      func(ctx context.Context, key K, old V) (V, error)
 	bg           background
+
+	resizing sync.Mutex   // serialises SetCapacity
+	capacity atomic.Int64 // the capacity of the last SetCapacity, or New's
 }
 
 // aux is what a cache that refreshes or expires after access keeps for each
@@ -332,13 +338,10 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 	e.needNow = e.eaa || e.refreshAfter > 0
 	e.extras = e.needNow || e.rec != nil
 	e.bg.init()
-	base, extra := cfg.Capacity/cfg.Shards, cfg.Capacity%cfg.Shards
+	e.capacity.Store(int64(cfg.Capacity))
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.cap = int64(base)
-		if i < extra {
-			s.cap++
-		}
+		s.cap = shareOf(cfg.Capacity, len(e.shards), i)
 		// The table is sized for one entry over the capacity: a write
 		// inserts before it evicts.
 		s.m.Init(int(min(s.cap, 1024)), int(s.cap)+1, e.hash)
@@ -358,6 +361,16 @@ func New[K comparable, V any](cfg Config[K, V]) *Engine[K, V] {
 		e.expiring.Store(true)
 	}
 	return e
+}
+
+// shareOf is shard i's share of a capacity over n shards: an equal part,
+// and one more for the first capacity%n shards.
+func shareOf(capacity, n, i int) int64 {
+	share := int64(capacity / n)
+	if i < capacity%n {
+		share++
+	}
+	return share
 }
 
 // Expiring reports whether any entry may expire (a default TTL, or an entry

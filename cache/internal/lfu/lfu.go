@@ -92,6 +92,17 @@ func (p *Policy[K, V]) Clear() {
 }
 
 // used counts one use and ages the counts when a period is over.
+// Resize sets the capacity, and with it the period of the aging (the
+// engine then evicts down to it). Uses counted towards the next aging are
+// kept; if they have reached the new period, the counts age at once.
+func (p *Policy[K, V]) Resize(capacity int) {
+	p.capacity = max(capacity, 1)
+	p.agingAt = agingPeriod * p.capacity
+	if p.uses >= p.agingAt {
+		p.age()
+	}
+}
+
 func (p *Policy[K, V]) used() {
 	p.uses++
 	if p.uses >= p.agingAt {

@@ -38,6 +38,10 @@ func (p *Policy[K, V]) Reweigh(n *node.Node[K, V], w uint32) { n.Weight = w }
 // Remove forgets an entry.
 func (p *Policy[K, V]) Remove(n *node.Node[K, V]) { list.Remove(n) }
 
+// Resize does nothing: the policy keeps no capacity of its own (the engine
+// evicts down to the new one from the front of the list).
+func (p *Policy[K, V]) Resize(int) {}
+
 // Victim returns the entry to evict next, or nil when there is none.
 func (p *Policy[K, V]) Victim() *node.Node[K, V] { return p.l.Front() }
 

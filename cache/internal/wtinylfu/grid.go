@@ -152,3 +152,6 @@ func (g *grid) clear() {
 		g.hits[i], g.score[i] = 0, 0
 	}
 }
+
+// capacity is the minis' capacity (for tests).
+func (g *grid) capacity() int32 { return g.minis[0].capacity }

@@ -379,6 +379,41 @@ func (p *Policy[K, V]) passOver(victim *node.Node[K, V], beat bool) {
 	p.probation.MoveToBack(victim)
 }
 
+// Resize sets the capacity; the engine then evicts down to it. The window
+// and the boost keep their shares of the capacity and the sketch its
+// counts (see sketch.Resize). The grid, the shadow LRU and the extremes,
+// whose samples of the keys are sized from the capacity, start afresh at
+// the new size, as does the sample in progress; this shard's votes in the
+// group are taken back, as Clear does.
+func (p *Policy[K, V]) Resize(capacity int) {
+	c := int64(max(capacity, 1))
+	if c == p.capacity {
+		return
+	}
+	scale := func(w int64) int64 { return int64(math.Round(float64(w) * float64(c) / float64(p.capacity))) }
+	window, boost := scale(p.windowMax), scale(p.boost)
+	p.capacity = c
+	p.sketch.Resize(capacity)
+	p.grid = newGrid(c)
+	p.withdrawVotes()
+	p.shadow = newShadow(c)
+	p.extremes = newMini(p.shadow.capacity, max(1, p.shadow.capacity*initialWindowPercent/100))
+	p.sampler.init(c)
+	p.resizeWindow(window, false)
+	p.boost = min(boost, p.windowMax-1)
+}
+
+// withdrawVotes zeroes this shard's scores in its group, if it has one, so
+// that the other shards' next choices no longer count them.
+func (p *Policy[K, V]) withdrawVotes() {
+	if g := p.group; g != nil {
+		n := len(gridWindows)
+		for i := range n {
+			g.scores[p.slot*n+i].Store(0)
+		}
+	}
+}
+
 // Clear forgets every entry and the access history.
 func (p *Policy[K, V]) Clear() {
 	p.window.Init()
@@ -390,12 +425,7 @@ func (p *Policy[K, V]) Clear() {
 	p.shadow.clear()
 	p.extremes.clear()
 	p.grid.clear()
-	if g := p.group; g != nil {
-		n := len(gridWindows)
-		for i := range n {
-			g.scores[p.slot*n+i].Store(0) // this shard's votes start again too
-		}
-	}
+	p.withdrawVotes() // this shard's votes start again too
 	p.boost = 0
 	p.unblock, p.unblocked = false, false
 	p.blocker, p.runs = nil, 0

@@ -123,6 +123,15 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 					total -= int64(n.Weight)
 				}
 			},
+			"SetCapacity": func(t *rapid.T) {
+				// As the engine's SetCapacity: Resize, then evict.
+				capacity = rapid.IntRange(1, 50).Draw(t, "capacity")
+				p.Resize(capacity)
+				if p.capacity != int64(capacity) {
+					t.Fatalf("Resize(%d) left the capacity at %d", capacity, p.capacity)
+				}
+				evict(t)
+			},
 			"Touch": func(t *rapid.T) {
 				if n := live[key.Draw(t, "k")]; n != nil {
 					n.Touch()
@@ -158,7 +167,7 @@ func TestPolicy_KeepsItsListsAndWeightsConsistent(t *testing.T) {
 					t.Fatalf("victim %d moved after %d refusals in a row", v.Key, p.runs)
 				}
 			},
-			"Resize": func(t *rapid.T) {
+			"ResizeWindow": func(t *rapid.T) {
 				p.resizeWindow(rapid.Int64Range(0, int64(capacity)+1).Draw(t, "window"), rapid.Bool().Draw(t, "take"))
 			},
 			"Clear": func(t *rapid.T) {
@@ -759,4 +768,30 @@ func closeSample(p *Policy[int, int], f, hits float64) {
 	p.grid.hits[slices.Index(gridWindows[:], f)] += hits
 	p.grid.sumW, p.grid.sumW2 = gridMinObserved, gridMinObserved
 	p.adapt()
+}
+
+// TestResize_KeepsTheWindowsShareAndTheCounts: a resized policy's window
+// keeps its share of the capacity, the sketch its counts, and the group
+// loses the shard's votes (its grid starts again at the new size).
+func TestResize_KeepsTheWindowsShareAndTheCounts(t *testing.T) {
+	a, b := joinedPair(1000, 1000)
+	closeSample(a, 0.50, 100) // a votes for 50 %
+	a.resizeWindow(200, false)
+	for range 5 {
+		a.sketch.Increment(hash(42))
+	}
+	a.Resize(4000)
+	if got := a.WindowMax(); got != 800 {
+		t.Fatalf("window after Resize(4000) from 200 of 1,000 = %d, want 800", got)
+	}
+	if got := a.sketch.Frequency(hash(42)); got != 5 {
+		t.Fatalf("count after Resize = %d, want the 5 counted before", got)
+	}
+	if a.grid.capacity() != newGrid(4000).capacity() {
+		t.Fatalf("grid minis of %d entries after Resize(4000), want %d", a.grid.capacity(), newGrid(4000).capacity())
+	}
+	closeSample(b, 0.20, 1)
+	if got := b.WindowMax(); got != 200 {
+		t.Fatalf("b's window = %d, want 200 (its own vote; a's 50 %% went with a's Resize)", got)
+	}
 }
