@@ -19,15 +19,9 @@ import (
 func TestSetCapacity_LoweredEvictsAtOnce(t *testing.T) {
 	for _, p := range []cache.Policy{cache.LRU, cache.LFU, cache.WTinyLFU} {
 		t.Run(p.String(), func(t *testing.T) {
-			var evicted atomic.Int64
-			c := cache.Must(cache.Options[int, int]{Capacity: 1000, Shards: 4, Policy: p,
-				OnEvict: func(_, _ int, cause cache.Cause) {
-					if cause != cache.Evicted {
-						t.Errorf("OnEvict cause %v, want Evicted", cause)
-					}
-					evicted.Add(1)
-				}})
+			c, causes := countingCauses(1000, p)
 			defer c.Close()
+			evicted := &causes[cache.Evicted]
 			// 100 hot keys, used often and last; 900 cold ones, stored once
 			// before them.
 			for k := 100; k < 1000; k++ {
@@ -53,11 +47,16 @@ func TestSetCapacity_LoweredEvictsAtOnce(t *testing.T) {
 			if n > 200 {
 				t.Fatalf("Len = %d after SetCapacity(200)", n)
 			}
-			if got, want := evicted.Load()-evictedBefore, int64(before-n); got != want {
+			if got, want := evicted.Load()-evictedBefore, uint64(before-n); got != want {
 				t.Fatalf("OnEvict called %d times by SetCapacity, want %d (%d entries, %d left)", got, want, before, n)
 			}
-			if got, want := c.Stats().Evictions, uint64(evicted.Load()); got != want {
+			if got, want := c.Stats().Evictions, evicted.Load(); got != want {
 				t.Fatalf("Stats().Evictions = %d, OnEvict saw %d", got, want)
+			}
+			for cause := range causes {
+				if n := causes[cause].Load(); cache.Cause(cause) != cache.Evicted && n != 0 {
+					t.Fatalf("OnEvict saw %d entries leave with cause %v", n, cache.Cause(cause))
+				}
 			}
 			for k := range 100 {
 				if _, ok := c.Load(k); !ok {
@@ -73,6 +72,16 @@ func TestSetCapacity_LoweredEvictsAtOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countingCauses returns a cache of four shards and the given capacity and
+// policy, and the number of entries that left it with each cause, as its
+// OnEvict saw them.
+func countingCauses(capacity int, p cache.Policy) (*cache.Cache[int, int], *[8]atomic.Uint64) {
+	var causes [8]atomic.Uint64
+	c := cache.Must(cache.Options[int, int]{Capacity: capacity, Shards: 4, Policy: p,
+		OnEvict: func(_, _ int, cause cache.Cause) { causes[cause].Add(1) }})
+	return c, &causes
 }
 
 // TestSetCapacity_ShrinksInBatches: a shard comes down a batch at a time,
@@ -233,14 +242,9 @@ func TestSetCapacity_WTinyLFUHitsAsABuiltCacheDoes(t *testing.T) {
 func TestSetCapacity_WhileInUse(t *testing.T) {
 	for _, p := range []cache.Policy{cache.LRU, cache.LFU, cache.WTinyLFU} {
 		t.Run(p.String(), func(t *testing.T) {
-			var evicted atomic.Uint64
-			c := cache.Must(cache.Options[int, int]{Capacity: 4096, Shards: 4, Policy: p,
-				OnEvict: func(_, _ int, cause cache.Cause) {
-					if cause == cache.Evicted {
-						evicted.Add(1)
-					}
-				}})
+			c, causes := countingCauses(4096, p)
 			defer c.Close()
+			evicted := &causes[cache.Evicted] // two goroutines may store one key: Replaced is no error here
 			var wg sync.WaitGroup
 			stop := make(chan struct{})
 			for g := range 4 {
