@@ -149,6 +149,17 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 // starts one in the background and returns the current value.
 func (c *Cache[K, V]) Load(key K) (value V, ok bool) { return c.eng.Load(key) }
 
+// Peek is [Cache.Load] without the use: it returns the value stored for
+// key if it is present and has not expired, and records nothing, so that
+// monitoring, debugging or a second look at a key does not change what the
+// cache keeps. No hit or miss is counted in [Cache.Stats] or passed to
+// [Options.StatsRecorder]; the eviction policy does not see the read, so
+// the entry's recency and frequency stay as they were; an entry that
+// expires after access ([Options.ExpireAfterAccess]) keeps its expiry
+// time; and no refresh starts ([Options.RefreshAfter]). golang-lru calls
+// it Peek, otter GetEntryQuietly.
+func (c *Cache[K, V]) Peek(key K) (value V, ok bool) { return c.eng.Peek(key) }
+
 // Store sets the value for key. It expires after [Options.TTL], or the time
 // [Options.Expiry] gives, if either is set.
 func (c *Cache[K, V]) Store(key K, value V) { c.eng.Store(key, value, c.eng.TTLOf(key, value)) }

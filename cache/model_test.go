@@ -185,6 +185,7 @@ const (
 	opSnapshot
 	opCompute
 	opSetCapacity
+	opPeek
 	opCount
 )
 
@@ -395,6 +396,15 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		if calls != 1 || got != want || ok != wantOK {
 			t.Fatalf("%s: Compute(%v) = (%d, %v) after %d calls of its function, model says (%d, %v) after 1",
 				desc, cache.ComputeOp(v%3), got, ok, calls, want, wantOK)
+		}
+	case opPeek:
+		// A Load that records nothing: the model neither counts it nor
+		// moves the key, and checkOrder and the statistics then hold the
+		// cache to the same.
+		got, ok := c.Peek(k)
+		e, want := m.visible(k)
+		if ok != want || got != e.value {
+			t.Fatalf("%s: Peek = (%d, %v), model has (%d, %v)", desc, got, ok, e.value, want)
 		}
 	case opSetCapacity:
 		capacity := 1 + v%6

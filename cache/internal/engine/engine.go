@@ -475,6 +475,24 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 	return value, ok
 }
 
+// Peek returns the live value for key, as Load does, without recording a
+// use: no hit or miss is counted, the policy does not see it, an entry
+// that expires after access keeps its expiry time, and no refresh starts.
+func (e *Engine[K, V]) Peek(key K) (value V, ok bool) {
+	s, h := e.shardFor(key)
+	r := e.rlock(s)
+	var at int64
+	if n := s.m.Get(key, h); n != nil {
+		value, ok, at = n.Value, true, n.ExpireAt.Load()
+	}
+	s.runlock(r)
+	if ok && at != 0 && e.now() >= at {
+		var zero V
+		return zero, false // expired: never returned, even before it is reclaimed
+	}
+	return value, ok
+}
+
 // hitRLocked restarts a hit entry's TTL when entries expire after access,
 // and reports whether it is due for a refresh, at now. The caller holds the
 // shard's read lock, so only ExpireAt, which is atomic, is written.
