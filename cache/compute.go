@@ -18,8 +18,10 @@ const (
 	// WriteOp stores the function's value for the key, creating the entry
 	// if there was none, as [Cache.Store] does.
 	WriteOp ComputeOp = ComputeOp(engine.WriteOp)
-	// DeleteOp removes the key's entry, if there is one, as
-	// [Cache.CompareAndDelete] does when its value matches.
+	// DeleteOp removes the key's entry, if there is one, as [Cache.Delete]
+	// does: a load of the key in flight ([Cache.LoadOrCompute]) then
+	// stores nothing, so the function's decision is not undone by a value
+	// loaded before it.
 	DeleteOp ComputeOp = ComputeOp(engine.DeleteOp)
 )
 
@@ -49,8 +51,7 @@ func (op ComputeOp) String() string {
 //
 // A WriteOp's entry expires as [Cache.Store]'s would ([Options.TTL],
 // [Options.Expiry]), and a WriteOp or DeleteOp made while
-// [Cache.LoadOrCompute] loads key acts as Store or CompareAndDelete does
-// then. OnEvict sees Replaced for a value a WriteOp overwrites and Deleted
+// [Cache.LoadOrCompute] loads key acts as Store or Delete does then. OnEvict sees Replaced for a value a WriteOp overwrites and Deleted
 // for an entry DeleteOp removes. Compute counts no hit or miss in
 // [Cache.Stats], and an entry that f leaves alone does not count as used
 // for eviction.

@@ -210,8 +210,9 @@ func TestLoadOrCompute_WaiterLoadsItselfWhenRunnersContextEnds(t *testing.T) {
 	<-waiterDone
 }
 
-// TestLoadOrCompute_ValueWrittenDuringLoadWins and a Delete during the load
-// keeps the load's value out of the cache.
+// TestLoadOrCompute_WritesDuringTheLoad: a value written during the load
+// wins, and a Delete (or Clear, or Compute's DeleteOp) during the load keeps
+// the load's value out of the cache.
 func TestLoadOrCompute_WritesDuringTheLoad(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -224,6 +225,19 @@ func TestLoadOrCompute_WritesDuringTheLoad(t *testing.T) {
 		{"Delete cancels", func(c *cache.Cache[int, int]) { c.Delete(1) }, 1, -1},
 		{"Clear cancels", func(c *cache.Cache[int, int]) { c.Clear() }, 1, -1},
 		{"Store then Delete returns the deleted value", func(c *cache.Cache[int, int]) { c.Store(1, 300); c.Delete(1) }, 300, -1},
+		{"Compute's WriteOp wins", func(c *cache.Cache[int, int]) {
+			c.Compute(1, func(int, bool) (int, cache.ComputeOp) { return 400, cache.WriteOp })
+		}, 400, 400},
+		{"Compute's DeleteOp cancels", func(c *cache.Cache[int, int]) {
+			c.Compute(1, func(int, bool) (int, cache.ComputeOp) { return 0, cache.DeleteOp })
+		}, 1, -1},
+		{"Store then Compute's DeleteOp returns the deleted value", func(c *cache.Cache[int, int]) {
+			c.Store(1, 500)
+			c.Compute(1, func(int, bool) (int, cache.ComputeOp) { return 0, cache.DeleteOp })
+		}, 500, -1},
+		{"Compute's CancelOp leaves the load alone", func(c *cache.Cache[int, int]) {
+			c.Compute(1, func(int, bool) (int, cache.ComputeOp) { return 0, cache.CancelOp })
+		}, 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newLRU(16)

@@ -18,9 +18,9 @@ const (
 // (TTLOf), or delete the entry. It returns the value the key holds
 // afterwards and whether it holds one.
 //
-// A write or delete goes through the same steps as Store and
-// CompareAndDelete (a load in flight finds the written value when it
-// completes; a refresh in flight is dropped), and the weigher and the
+// A write or delete goes through the same steps as Store and Delete (a
+// load in flight finds the written value when it completes, or after a
+// delete stores nothing; a refresh in flight is dropped), and the weigher and the
 // expiry function run under the lock, after f. Nothing counts as a hit or
 // a miss, and an entry that f leaves alone is not counted as used: Compute
 // is a write that may decide not to write.
@@ -43,8 +43,8 @@ func (e *Engine[K, V]) Compute(key K, f func(old V, loaded bool) (V, ComputeOp))
 	case CancelOp:
 		return old, n != nil
 	case DeleteOp:
+		s.invalidateLocked(key, true) // as Delete: a load in flight stores nothing
 		if n != nil {
-			s.invalidateLocked(key, false)
 			s.removeLocked(n, Deleted)
 		}
 		var zero V
