@@ -210,29 +210,41 @@ func TestSetCapacity_RejectsACapacityItCannotShare(t *testing.T) {
 }
 
 // TestSetCapacity_WTinyLFUHitsAsABuiltCacheDoes: a W-TinyLFU cache shrunk
-// from 10,000 to 1,000 entries, then given a skewed workload, hits within a
-// point of one built at 1,000: its window, sketch and samples follow the
-// new size.
+// from 10,000 to 1,000 entries after a quarter of a skewed workload hits
+// within a point of one built at 1,000 on the rest, and one grown from
+// 1,000 to 10,000 hits at least as much as one built at 10,000 that starts
+// there (it lacks what a cache of 10,000 would have kept of the first
+// quarter, so it cannot match one that saw it): its window, sketch and
+// samples follow the new size. (With a Resize that does nothing, the
+// shrunk cache hit 5.6 points less.)
 func TestSetCapacity_WTinyLFUHitsAsABuiltCacheDoes(t *testing.T) {
 	keys := make([]uint64, 200_000)
 	z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.01, 1, 100_000)
 	for i := range keys {
 		keys[i] = z.Uint64()
 	}
-	built := cache.Must(cache.Options[uint64, struct{}]{Capacity: 1000, Shards: 1, HashSeed: 1})
-	resized := cache.Must(cache.Options[uint64, struct{}]{Capacity: 10_000, Shards: 1, HashSeed: 1})
-	defer built.Close()
-	defer resized.Close()
-	replay(resized, keys[:50_000])
-	if err := resized.SetCapacity(1000); err != nil {
-		t.Fatal(err)
-	}
-	replay(built, keys[:50_000])
 	pct := func(hits int64) float64 { return 100 * float64(hits) / 150_000 }
-	b, r := pct(replay(built, keys[50_000:])), pct(replay(resized, keys[50_000:]))
-	t.Logf("built %.2f resized %.2f", b, r)
-	if r < b-1 {
-		t.Fatalf("after SetCapacity(1000) the cache hit %.2f %%, one built at 1,000 %.2f %%: more than a point lower", r, b)
+	for _, tc := range []struct {
+		from, to int
+		warm     bool // the cache built at the new size sees the first quarter too
+		margin   float64
+	}{{10_000, 1000, true, 1}, {1000, 10_000, false, 0}} {
+		built := cache.Must(cache.Options[uint64, struct{}]{Capacity: tc.to, Shards: 1, HashSeed: 1})
+		resized := cache.Must(cache.Options[uint64, struct{}]{Capacity: tc.from, Shards: 1, HashSeed: 1})
+		replay(resized, keys[:50_000])
+		if err := resized.SetCapacity(tc.to); err != nil {
+			t.Fatal(err)
+		}
+		if tc.warm {
+			replay(built, keys[:50_000])
+		}
+		b, r := pct(replay(built, keys[50_000:])), pct(replay(resized, keys[50_000:]))
+		built.Close()
+		resized.Close()
+		t.Logf("%d to %d: built %.2f %%, resized %.2f %%", tc.from, tc.to, b, r)
+		if r < b-tc.margin {
+			t.Errorf("resized from %d to %d the cache hit %.2f %%, one built at %d %.2f %%", tc.from, tc.to, r, tc.to, b)
+		}
 	}
 }
 
