@@ -66,10 +66,12 @@ func New(capacity int) *Sketch {
 // old block its keys came from, which keeps every estimate, and the
 // sketch then halves once, as at the end of a period: the copies carry
 // the old table's collisions into blocks that no longer share keys, and
-// until they age away they overrate the keys never seen. (Growing a cache
-// tenfold after a quarter of a trace, halving gained over the copy alone
-// 0.9 points summed over six workloads, three hash seeds each; starting
-// from zeros gained 0.2, losing 2.4 on glimpse and winning 1.7 on multi2.)
+// until they age away they overrate the keys never seen. (Growing caches
+// 4 to 10 times after a quarter of six workloads (OLTP, P3, multi2,
+// glimpse, web07, a Zipf stream; means of three hash seeds on the traces),
+// halving gained over the copy alone 0.9 points summed over the six;
+// starting from zeros gained 0.2, losing 2.4 on glimpse and winning 1.7 on
+// multi2.)
 // When the table shrinks, the blocks that fold onto one merge counter by
 // counter, keeping the larger, so no estimate falls (some rise, as
 // collisions do in a smaller table). The count towards the next halving is
