@@ -91,7 +91,6 @@ func (p *Policy[K, V]) Clear() {
 	p.uses = 0
 }
 
-// used counts one use and ages the counts when a period is over.
 // Resize sets the capacity, and with it the period of the aging (the
 // engine then evicts down to it). Uses counted towards the next aging are
 // kept; if they have reached the new period, the counts age at once.
@@ -103,6 +102,7 @@ func (p *Policy[K, V]) Resize(capacity int) {
 	}
 }
 
+// used counts one use and ages the counts when a period is over.
 func (p *Policy[K, V]) used() {
 	p.uses++
 	if p.uses >= p.agingAt {
