@@ -263,13 +263,17 @@ func (c *Cache[K, V]) Weight() int64 { return c.eng.Weight() }
 // The shard count stays what [New] chose, and each shard takes its share
 // of the new capacity, so the capacity must be at least [Cache.Shards]
 // (otherwise SetCapacity returns an error wrapping [ErrInvalidOptions] and
-// changes nothing). Like [Cache.Clear], it takes each shard's lock in turn:
-// a write made during the call may meet its shard at the old capacity or
-// at the new one. Concurrent calls are serialised, and when the last
-// returns, the cache has its capacity.
+// changes nothing). Like [Cache.Clear], it takes each shard's lock in turn,
+// and a shard over its new share comes down 4,096 entries (or units of
+// weight) at a time, with the lock released in between, so the shard's
+// other callers wait for at most one batch (about 1.6 ms on a 2-core
+// machine). A write made during the call may meet its shard at the old
+// capacity, the new one or one between. Concurrent calls are serialised,
+// and when the last returns, the cache has its capacity.
 //
-// W-TinyLFU keeps its frequency counts and its window's share of the
-// capacity; the samples it sizes its window by start again at the new size.
+// W-TinyLFU keeps its frequency counts (halved once when the cache grows,
+// as at the end of a period) and its window's share of the capacity; the
+// samples it sizes its window by start again at the new size.
 func (c *Cache[K, V]) SetCapacity(capacity int) error {
 	if capacity <= 0 {
 		return fmt.Errorf("%w: capacity must be > 0, got %d", ErrInvalidOptions, capacity)
