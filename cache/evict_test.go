@@ -335,8 +335,14 @@ func TestExpvar_PublishesStatsAsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(c.Expvar().String()), &got); err != nil {
 		t.Fatalf("Expvar is not JSON: %v", err)
 	}
-	if got["hits"] != 1.0 || got["misses"] != 1.0 || got["hit_ratio"] != 0.5 {
-		t.Fatalf("Expvar = %v, want hits 1, misses 1, hit_ratio 0.5", got)
+	if got["hits"] != 1.0 || got["misses"] != 1.0 || got["hit_ratio"] != 0.5 || got["capacity"] != 2.0 || got["weight"] != 1.0 {
+		t.Fatalf("Expvar = %v, want hits 1, misses 1, hit_ratio 0.5, capacity 2, weight 1", got)
+	}
+	if err := c.SetCapacity(5); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(c.Expvar().String()), &got); err != nil || got["capacity"] != 5.0 {
+		t.Fatalf("Expvar after SetCapacity(5) = %v, %v; want capacity 5", got, err)
 	}
 }
 

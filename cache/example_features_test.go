@@ -227,7 +227,7 @@ func ExampleCache_Expvar() {
 	c.Load("a")
 	c.Load("b")
 	fmt.Println(expvar.Get("example_cache"))
-	// Output: {"hits":1,"misses":1,"evictions":0,"evicted_weight":0,"expirations":0,"rejections":0,"load_successes":0,"load_failures":0,"load_time_ns":0,"hit_ratio":0.5}
+	// Output: {"hits":1,"misses":1,"evictions":0,"evicted_weight":0,"expirations":0,"rejections":0,"load_successes":0,"load_failures":0,"load_time_ns":0,"hit_ratio":0.5,"capacity":100,"weight":1}
 }
 
 // countingRecorder is a minimal StatsRecorder; an adapter for Prometheus or

@@ -59,14 +59,19 @@ type StatsRecorder interface {
 }
 
 // Expvar returns the cache's [Stats] as an [expvar.Var], to publish with
-// expvar.Publish(name, c.Expvar()): /debug/vars then shows the counters and
-// the hit ratio as JSON. A published Var keeps the cache reachable.
+// expvar.Publish(name, c.Expvar()): /debug/vars then shows the counters,
+// the hit ratio, the capacity ([Cache.Capacity]) and how much of it is in
+// use ([Cache.Weight]: the entries, without a Weigher) as JSON. Each read
+// takes every shard's read lock in turn, for the weight. A published Var
+// keeps the cache reachable.
 func (c *Cache[K, V]) Expvar() expvar.Var {
 	return expvar.Func(func() any {
 		s := c.Stats()
 		return struct {
 			Stats
 			HitRatio float64 `json:"hit_ratio"`
-		}{s, s.HitRatio()}
+			Capacity int     `json:"capacity"`
+			Weight   int64   `json:"weight"`
+		}{s, s.HitRatio(), c.Capacity(), c.Weight()}
 	})
 }
