@@ -3,7 +3,6 @@ package benchmarks
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -112,37 +111,25 @@ func BenchmarkLoading(b *testing.B) {
 						c.Get(ctx, k)
 					}
 				}
-				var seed, next atomic.Int64
-				runtime.GC()
+				var next atomic.Int64
 				loads.Store(0)
-				b.ReportAllocs()
-				b.ResetTimer()
-				start := time.Now()
-				b.RunParallel(func(pb *testing.PB) {
-					i := int(seed.Add(0x9E3779B9))
-					for pb.Next() {
-						var k int
-						switch workload {
-						case "hits":
-							k = zipfKeys[i&(hitKeys-1)]
-						case "zipf":
-							k = zipfKeys[i&(len(zipfKeys)-1)]
-						case "stampede":
-							// Every goroutine asks for key j once; the key
-							// moves on when the first goroutine asks for
-							// the next one.
-							k = int(next.Load())
-							if i%4 == 0 {
-								next.CompareAndSwap(int64(k), int64(k+1))
-							}
+				zipfParallel(b, func(k, i int) {
+					switch workload {
+					case "hits":
+						k = zipfKeys[i&(hitKeys-1)]
+					case "stampede":
+						// Every goroutine asks for key j once; the key
+						// moves on when the first goroutine asks for the
+						// next one.
+						k = int(next.Load())
+						if i%4 == 0 {
+							next.CompareAndSwap(int64(k), int64(k+1))
 						}
-						if v, err := c.Get(ctx, k); v != k || err != nil {
-							b.Errorf("Get(%d) = %d, %v", k, v, err)
-						}
-						i++
+					}
+					if v, err := c.Get(ctx, k); v != k || err != nil {
+						b.Errorf("Get(%d) = %d, %v", k, v, err)
 					}
 				})
-				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
 				if workload == "stampede" {
 					b.ReportMetric(float64(loads.Load())/float64(next.Load()+1), "loads/key")
 				}
