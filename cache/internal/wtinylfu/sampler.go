@@ -17,28 +17,23 @@ const sampleFactor = 10
 // climber decides on the same samples.
 const minSample = 2000
 
-// sampler counts the policy's requests into samples: the hits and misses
-// since the last sample closed.
+// sampler counts the policy's requests into samples: the requests since
+// the last sample closed.
 type sampler struct {
 	sampleSize int
-	hits       int
-	misses     int
+	requests   int
 }
 
 func (c *sampler) init(capacity int64) {
 	*c = sampler{sampleSize: max(minSample, int(sampleFactor*capacity))}
 }
 
-// record counts w hits or misses and reports whether a sample is
-// complete.
-func (c *sampler) record(hit bool, w uint32) bool {
-	if hit {
-		c.hits += int(w)
-	} else {
-		c.misses += int(w)
-	}
-	return c.hits+c.misses >= c.sampleSize
+// record counts a request that stands for w and reports whether a sample
+// is complete.
+func (c *sampler) record(w uint32) bool {
+	c.requests += int(w)
+	return c.requests >= c.sampleSize
 }
 
 // reset starts the next sample.
-func (c *sampler) reset() { c.hits, c.misses = 0, 0 }
+func (c *sampler) reset() { c.requests = 0 }

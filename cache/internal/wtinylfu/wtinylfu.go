@@ -153,6 +153,13 @@ func NewGroup(shards int) *Group {
 	return &Group{shards: shards, scores: make([]atomic.Uint64, shards*len(gridWindows))}
 }
 
+// votes returns the scores of the shard in the given slot, one for each
+// size in gridWindows.
+func (g *Group) votes(slot int) []atomic.Uint64 {
+	n := len(gridWindows)
+	return g.scores[slot*n : (slot+1)*n]
+}
+
 // Join makes p one of g's shards. Each of g's shards joins once, before
 // the cache is used.
 //
@@ -185,10 +192,7 @@ func New[K comparable, V any](capacity int, hash func(K) uint64) *Policy[K, V] {
 	p.window.Init()
 	p.probation.Init()
 	p.protected.Init()
-	p.sampler.init(p.capacity)
-	p.grid = newGrid(p.capacity)
-	p.shadow = newShadow(p.capacity)
-	p.extremes = newMini(p.shadow.capacity, max(1, p.shadow.capacity*initialWindowPercent/100))
+	p.newSamples()
 	p.blockerRuns = blockerRuns
 	p.setWindowMax(max(1, p.capacity*initialWindowPercent/100))
 	return p
@@ -206,7 +210,7 @@ func (p *Policy[K, V]) Add(n *node.Node[K, V]) {
 	p.push(n, inWindow)
 	p.candidate = nil
 	p.evictFromWindow()
-	if p.sampler.record(false, 1) {
+	if p.sampler.record(1) {
 		p.adapt()
 	}
 }
@@ -221,7 +225,7 @@ func (p *Policy[K, V]) Access(n *node.Node[K, V], w uint32) {
 	p.observe(h, true, w, n.TakeRef())
 	p.count(h, w)
 	p.promote(n)
-	if p.sampler.record(true, w) {
+	if p.sampler.record(w) {
 		p.adapt()
 	}
 }
@@ -394,22 +398,28 @@ func (p *Policy[K, V]) Resize(capacity int) {
 	window, boost := scale(p.windowMax), scale(p.boost)
 	p.capacity = c
 	p.sketch.Resize(capacity)
-	p.grid = newGrid(c)
+	p.newSamples()
 	p.withdrawVotes()
-	p.shadow = newShadow(c)
-	p.extremes = newMini(p.shadow.capacity, max(1, p.shadow.capacity*initialWindowPercent/100))
-	p.sampler.init(c)
 	p.resizeWindow(window, false)
 	p.boost = min(boost, p.windowMax-1)
+}
+
+// newSamples sizes for the capacity what the policy learns its window
+// from: the sample in progress, the grid, the shadow LRU and the extremes
+// (a mini with the initial window over the shadow's sample).
+func (p *Policy[K, V]) newSamples() {
+	p.sampler.init(p.capacity)
+	p.grid = newGrid(p.capacity)
+	p.shadow = newShadow(p.capacity)
+	p.extremes = newMini(p.shadow.capacity, max(1, p.shadow.capacity*initialWindowPercent/100))
 }
 
 // withdrawVotes zeroes this shard's scores in its group, if it has one, so
 // that the other shards' next choices no longer count them.
 func (p *Policy[K, V]) withdrawVotes() {
 	if g := p.group; g != nil {
-		n := len(gridWindows)
-		for i := range n {
-			g.scores[p.slot*n+i].Store(0)
+		for i := range g.votes(p.slot) {
+			g.votes(p.slot)[i].Store(0)
 		}
 	}
 }
@@ -681,14 +691,14 @@ func (p *Policy[K, V]) adapt() {
 	}
 	score := func(i int) float64 { return g.score[i] }
 	if gr := p.group; gr != nil {
-		n := len(gridWindows)
-		for i := range n {
-			gr.scores[p.slot*n+i].Store(math.Float64bits(g.score[i]))
+		mine := gr.votes(p.slot)
+		for i := range mine {
+			mine[i].Store(math.Float64bits(g.score[i]))
 		}
 		score = func(i int) float64 {
 			var sum float64
 			for sh := range gr.shards {
-				sum += math.Float64frombits(gr.scores[sh*n+i].Load())
+				sum += math.Float64frombits(gr.votes(sh)[i].Load())
 			}
 			return sum
 		}

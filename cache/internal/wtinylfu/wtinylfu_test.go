@@ -271,8 +271,9 @@ func TestPolicy_AccessWeighsAHitAsWHits(t *testing.T) {
 		if fa, fb := a.sketch.Frequency(h), b.sketch.Frequency(h); fa != fb || fa != min(15, int(1+w)) {
 			t.Errorf("w=%d: frequency %d after Access(n, w), %d after Access(n, 1) w times; want %d", w, fa, fb, min(15, int(1+w)))
 		}
-		if a.sampler.hits != b.sampler.hits || a.sampler.hits != int(w) {
-			t.Errorf("w=%d: sampler counted %d hits after Access(n, w), %d after Access(n, 1) w times", w, a.sampler.hits, b.sampler.hits)
+		if a.sampler.requests != b.sampler.requests || a.sampler.requests != 1+int(w) {
+			t.Errorf("w=%d: sampler counted %d requests after Add and Access(n, w), %d after Add and Access(n, 1) w times; want %d",
+				w, a.sampler.requests, b.sampler.requests, 1+int(w))
 		}
 		if na.Queue() != nb.Queue() {
 			t.Errorf("w=%d: entry on list %d after Access(n, w), %d after Access(n, 1) w times", w, na.Queue(), nb.Queue())
@@ -351,11 +352,11 @@ func TestSampler_SamplesAtLeastMinSampleRequests(t *testing.T) {
 		var c sampler
 		c.init(int64(tc.capacity))
 		for i := 1; i < tc.want; i++ {
-			if c.record(i%3 == 0, 1) {
+			if c.record(1) {
 				t.Fatalf("capacity %d: sample closed after %d requests, want %d", tc.capacity, i, tc.want)
 			}
 		}
-		if !c.record(true, 1) {
+		if !c.record(1) {
 			t.Fatalf("capacity %d: sample still open after %d requests", tc.capacity, tc.want)
 		}
 	}
@@ -618,7 +619,7 @@ func TestPolicy_ABlindBoostIsTakenBack(t *testing.T) {
 			request(k)
 		}
 	}
-	if p.sampler.hits+p.sampler.misses != 3*200+4*600 {
+	if p.sampler.requests != 3*200+4*600 {
 		t.Fatalf("the first sample has closed")
 	}
 	if p.boost >= boosted {
