@@ -51,8 +51,9 @@ func (op ComputeOp) String() string {
 //
 // A WriteOp's entry expires as [Cache.Store]'s would ([Options.TTL],
 // [Options.Expiry]), and a WriteOp or DeleteOp made while
-// [Cache.LoadOrCompute] loads key acts as Store or Delete does then. OnEvict sees Replaced for a value a WriteOp overwrites and Deleted
-// for an entry DeleteOp removes. Compute counts no hit or miss in
+// [Cache.LoadOrCompute] loads key acts as Store or Delete does then.
+// OnEvict sees Replaced for a value a WriteOp overwrites and Deleted for
+// an entry DeleteOp removes. Compute counts no hit or miss in
 // [Cache.Stats], and an entry that f leaves alone does not count as used
 // for eviction.
 //

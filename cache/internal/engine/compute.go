@@ -20,8 +20,8 @@ const (
 //
 // A write or delete goes through the same steps as Store and Delete (a
 // load in flight finds the written value when it completes, or after a
-// delete stores nothing; a refresh in flight is dropped), and the weigher and the
-// expiry function run under the lock, after f. Nothing counts as a hit or
+// delete stores nothing; a refresh in flight is dropped), and the weigher
+// and the expiry function run under the lock, after f. Nothing counts as a hit or
 // a miss, and an entry that f leaves alone is not counted as used: Compute
 // is a write that may decide not to write.
 //

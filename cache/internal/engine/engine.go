@@ -96,18 +96,18 @@ import (
 // 1024 keeps the loss under half a point everywhere measured.
 //
 // The frequency policies learn from one shard's traffic (W-TinyLFU's
-// sketch, window choice and shadow LRU; LFU's counts), and kept four times as
-// many entries a shard until W-TinyLFU passed over stale victims: at 1250
-// entries a shard it had lost 2.2 points on cloudPhysics at 10,000 entries
-// (8 shards), and 0.40 once it did (hash seeds 1 to 3). Over every
-// reference row of 2,048 entries and more, at up to 8 and up to 64
-// shards, 1024 entries a shard lost at most 0.41 points more than 4096
-// (W-TinyLFU: scarab at 5,000, mean 0.02; LFU: P3 at 32,768, mean 0.01),
-// and W-TinyLFU's largest loss, P3 at 300,000 in 64 shards, was the same
-// at either size (1.13 points; 0.77 since its shards choose one window
-// size together, see wtinylfu.Group). On 16 cores a cache of 100,000 then has 64 shards
-// instead of 16, four times as many locks for its writes (README: 75 %
-// reads 96 → 56 ns an operation, 0 % 149 → 80).
+// sketch, window choice and shadow LRU; LFU's counts), and kept four
+// times as many entries a shard until W-TinyLFU passed over stale
+// victims: at 1250 entries a shard it had lost 2.2 points on cloudPhysics
+// at 10,000 entries (8 shards), and 0.40 once it did (hash seeds 1 to 3).
+// Over every reference row of 2,048 entries and more, at up to 8 and up
+// to 64 shards, 1024 entries a shard lost at most 0.41 points more than
+// 4096 (W-TinyLFU: scarab at 5,000, mean 0.02; LFU: P3 at 32,768, mean
+// 0.01), and W-TinyLFU's largest loss, P3 at 300,000 in 64 shards, was the
+// same at either size (1.13 points; 0.77 since its shards choose one
+// window size together, see wtinylfu.Group). On 16 cores a cache of
+// 100,000 then has 64 shards instead of 16, four times as many locks for
+// its writes (README: 75 % reads 96 → 56 ns an operation, 0 % 149 → 80).
 const MinShardCapacity = 1024
 
 // Policy is an eviction policy for one shard. All methods are called with
