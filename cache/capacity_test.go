@@ -325,3 +325,50 @@ func BenchmarkSetCapacity(b *testing.B) {
 	}
 	b.ReportMetric(float64(c.Shards()), "shards")
 }
+
+// TestSetCapacity_ConcurrentCallsAreSerialised: a call made while another
+// is part way through its shards waits for it, so that when both are done
+// every shard has its share of the later call's capacity, the one
+// Capacity reports: filled, the cache holds exactly that many. The second
+// call starts from the first call's OnEvict, which runs between the first
+// shard's batches; it is given 100 ms, which is plenty to finish if it did
+// not wait.
+func TestSetCapacity_ConcurrentCallsAreSerialised(t *testing.T) {
+	var once sync.Once
+	var armed atomic.Bool // set once the fill's own evictions are done
+	second := make(chan struct{})
+	var c *cache.Cache[int, int]
+	c = cache.Must(cache.Options[int, int]{Capacity: 8000, Shards: 8, Policy: cache.LRU,
+		OnEvict: func(int, int, cache.Cause) {
+			if !armed.Load() {
+				return
+			}
+			once.Do(func() {
+				go func() {
+					defer close(second)
+					if err := c.SetCapacity(1600); err != nil {
+						t.Error(err)
+					}
+				}()
+				select {
+				case <-second:
+				case <-time.After(100 * time.Millisecond):
+				}
+			})
+		}})
+	defer c.Close()
+	for k := range 100_000 {
+		c.Store(k, k)
+	}
+	armed.Store(true)
+	if err := c.SetCapacity(800); err != nil {
+		t.Fatal(err)
+	}
+	<-second
+	for k := -1; k > -100_000; k-- { // enough new keys that every shard fills its share
+		c.Store(k, k)
+	}
+	if n, capacity := c.Len(), c.Capacity(); n != 1600 || capacity != 1600 {
+		t.Fatalf("Len = %d when filled, Capacity() = %d; want 1,600 and 1,600 (the later call's)", n, capacity)
+	}
+}

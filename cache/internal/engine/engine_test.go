@@ -70,3 +70,34 @@ func TestNode_StaysInThe64ByteSizeClass(t *testing.T) {
 		t.Fatalf("node.Node[int, int] is %d bytes, want 64", got)
 	}
 }
+
+// TestSetCapacity_ShrinksTheTables: a shard whose capacity is lowered
+// evicts down to it and its table then takes no more room than the table
+// of an engine built at the lower capacity and filled; raised again, the
+// shards fill to the higher capacity.
+func TestSetCapacity_ShrinksTheTables(t *testing.T) {
+	e := newLRUEngine(40_000, 4)
+	for k := range 40_000 {
+		e.Store(k, k, 0)
+	}
+	e.SetCapacity(4000)
+	built := newLRUEngine(4000, 4)
+	for k := range 40_000 {
+		built.Store(k, k, 0)
+	}
+	for i := range e.shards {
+		if got, want := e.shards[i].m.Slots(), built.shards[i].m.Slots(); got > want {
+			t.Errorf("shard %d: %d slots after SetCapacity(4000), %d in an engine built at 4,000", i, got, want)
+		}
+	}
+	if n := e.Len(); n != 4000 {
+		t.Fatalf("Len = %d after SetCapacity(4000)", n)
+	}
+	e.SetCapacity(40_000)
+	for k := range 100_000 { // enough that every shard fills its share
+		e.Store(k, k, 0)
+	}
+	if n := e.Len(); n != 40_000 {
+		t.Fatalf("Len = %d after SetCapacity(40000) and 100,000 stores", n)
+	}
+}

@@ -136,6 +136,10 @@ func (t *Table[K, V]) SetLimit(limit int) {
 	}
 }
 
+// Slots is the number of slots t has room for, full or empty (for tests
+// of its memory).
+func (t *Table[K, V]) Slots() int { return len(t.groups) * groupSlots }
+
 // Len is the number of entries.
 func (t *Table[K, V]) Len() int { return t.count }
 
