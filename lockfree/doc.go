@@ -23,6 +23,15 @@
 //     duplicating an item: an item enqueued just as a consumer gave up stays
 //     in the queue for the next one.
 //
+// The queues can be closed, as a channel can: after Close, Enqueue returns
+// [ErrClosed] (a Try enqueue, which has no error to return, panics, as a
+// send on a closed channel does), and consumers take what is left and then
+// get ErrClosed from Dequeue, waking if they are parked, so a consumer's
+// loop ends as a range over a channel ends. No item whose enqueue took
+// effect before Close is lost. Unlike close on a channel, Close on a
+// [Queue] or [UnboundedQueue] may be called more than once and from any
+// goroutine; an [SPSCQueue] is closed by its producer.
+//
 // # Memory model
 //
 // For every queue and the stack, the operation that puts a value in

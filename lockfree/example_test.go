@@ -2,6 +2,7 @@ package lockfree_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -71,6 +72,35 @@ func ExampleQueue_Dequeue() {
 	wg.Wait()
 	fmt.Println("sum of squares:", sum)
 	// Output: sum of squares: 385
+}
+
+// Closing a queue ends its consumers as closing a channel ends a range over
+// it: each takes what is left and then gets ErrClosed.
+func ExampleQueue_Close() {
+	q := lockfree.NewQueue[int](16)
+	var total sync.WaitGroup
+	sums := make([]int, 3)
+	for w := range sums {
+		total.Go(func() {
+			for {
+				n, err := q.Dequeue(context.Background())
+				if errors.Is(err, lockfree.ErrClosed) {
+					return // closed and drained
+				}
+				sums[w] += n
+			}
+		})
+	}
+	for i := 1; i <= 100; i++ {
+		q.Enqueue(context.Background(), i)
+	}
+	q.Close()
+	total.Wait()
+	fmt.Println("sum:", sums[0]+sums[1]+sums[2])
+	fmt.Println("enqueue after close:", q.Enqueue(context.Background(), 101))
+	// Output:
+	// sum: 5050
+	// enqueue after close: lockfree: queue closed
 }
 
 func ExampleQueue_Enqueue_timeout() {

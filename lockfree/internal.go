@@ -1,9 +1,17 @@
 package lockfree
 
 import (
+	"context"
+	"errors"
 	"math/bits"
 	"runtime"
+
+	"github.com/hotpath/hotpath/internal/wait"
 )
+
+// ErrClosed is what Enqueue returns on a closed queue, and Dequeue once a
+// closed queue is drained.
+var ErrClosed = errors.New("lockfree: queue closed")
 
 const (
 	// maxCapacity bounds the capacity of the bounded queues so that it
@@ -22,7 +30,54 @@ const (
 	// processor to let that goroutine run (it may have been preempted, or
 	// there may be more runnable goroutines than cores).
 	busySpins = 64
+
+	// closedBit, set in a queue's enqueue index, marks it closed. Indices
+	// count items and never reach it.
+	closedBit = 1 << 63
 )
+
+// closedErr is ErrClosed if closed, else nil.
+func closedErr(closed bool) error {
+	if closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// untilEnqueued is the slow path of a blocking Enqueue: it polls try(v),
+// which reports success (ok) or a closed queue (closed), parking on s
+// between polls (see wait.Until).
+func untilEnqueued[T any](ctx context.Context, s *wait.Set, v T, try func(T) (bool, bool)) error {
+	closed, err := wait.Until(ctx, s, spinTries, func() (bool, bool) {
+		ok, closed := try(v)
+		return closed, ok || closed
+	})
+	if err != nil {
+		return err
+	}
+	return closedErr(closed)
+}
+
+// dequeued is what a blocking dequeue's poll found: an item, or a closed
+// and drained queue.
+type dequeued[T any] struct {
+	v      T
+	closed bool
+}
+
+// untilDequeued is the slow path of a blocking Dequeue: it polls try, which
+// reports an item (ok) or a closed and drained queue (closed), parking on s
+// between polls (see wait.Until).
+func untilDequeued[T any](ctx context.Context, s *wait.Set, try func() (T, bool, bool)) (T, error) {
+	d, err := wait.Until(ctx, s, spinTries, func() (dequeued[T], bool) {
+		v, ok, closed := try()
+		return dequeued[T]{v, closed && !ok}, ok || closed
+	})
+	if err == nil && d.closed {
+		err = ErrClosed
+	}
+	return d.v, err
+}
 
 // peerWait paces a Try that is waiting for another goroutine to finish the
 // few instructions between claiming a ticket and publishing its slot. That

@@ -3,6 +3,7 @@ package lockfree
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -24,16 +25,36 @@ type boundedQueue interface {
 	Dequeue(context.Context) (int, error)
 	Len() int
 	Cap() int
+	Close()
+	Closed() bool
+}
+
+// panicsClosed reports whether f panics with a lockfree: message about a
+// closed queue.
+func panicsClosed(f func()) (ok bool) {
+	defer func() {
+		msg, _ := recover().(string)
+		ok = strings.HasPrefix(msg, "lockfree: ") && strings.Contains(msg, "closed")
+	}()
+	f()
+	return false
 }
 
 // checkBoundedAgainstModel drives every public operation of q from one
-// goroutine and compares each result with a slice model.
+// goroutine and compares each result with a slice model and a closed flag.
 func checkBoundedAgainstModel(t *rapid.T, q boundedQueue, capacity int) {
 	var model []int
 	next := 0
+	closed := false
 	t.Repeat(map[string]func(*rapid.T){
 		"TryEnqueue": func(t *rapid.T) {
 			next++
+			if closed {
+				if !panicsClosed(func() { q.TryEnqueue(next) }) {
+					t.Fatalf("TryEnqueue(%d) on a closed queue did not panic with a message about it", next)
+				}
+				return
+			}
 			ok := q.TryEnqueue(next)
 			if want := len(model) < capacity; ok != want {
 				t.Fatalf("TryEnqueue(%d) = %v with %d of %d items, want %v", next, ok, len(model), capacity, want)
@@ -58,6 +79,12 @@ func checkBoundedAgainstModel(t *rapid.T, q boundedQueue, capacity int) {
 		"Enqueue": func(t *rapid.T) {
 			next++
 			err := q.Enqueue(cancelled(), next)
+			if closed {
+				if !errors.Is(err, ErrClosed) {
+					t.Fatalf("Enqueue(%d) on a closed queue = %v, want ErrClosed", next, err)
+				}
+				return
+			}
 			if len(model) < capacity {
 				if err != nil {
 					t.Fatalf("Enqueue(%d) with room = %v, want nil even with a done context", next, err)
@@ -69,18 +96,19 @@ func checkBoundedAgainstModel(t *rapid.T, q boundedQueue, capacity int) {
 		},
 		"Dequeue": func(t *rapid.T) {
 			v, err := q.Dequeue(cancelled())
-			if len(model) == 0 {
-				if !errors.Is(err, context.Canceled) || v != 0 {
-					t.Fatalf("Dequeue() on an empty queue with a cancelled context = %d, %v, want 0, context.Canceled", v, err)
-				}
-				return
+			checkDequeue(t, v, err, model, closed)
+			if len(model) > 0 {
+				model = model[1:]
 			}
-			if err != nil || v != model[0] {
-				t.Fatalf("Dequeue() = %d, %v, want %d, nil", v, err, model[0])
-			}
-			model = model[1:]
+		},
+		"Close": func(t *rapid.T) {
+			q.Close()
+			closed = true
 		},
 		"": func(t *rapid.T) {
+			if q.Closed() != closed {
+				t.Fatalf("Closed() = %v, want %v", q.Closed(), closed)
+			}
 			if q.Len() != len(model) {
 				t.Fatalf("Len() = %d, want %d", q.Len(), len(model))
 			}
@@ -112,10 +140,17 @@ func TestUnboundedQueue_MatchesSliceModel(t *testing.T) {
 		q := NewUnboundedQueue[int]()
 		var model []int
 		next := 0
+		closed := false
 		t.Repeat(map[string]func(*rapid.T){
 			"Enqueue": func(t *rapid.T) {
 				// Sometimes many at once, to cross segment boundaries.
 				n := rapid.SampledFrom([]int{1, 1, 1, 3, int(q.segSlots) + 1}).Draw(t, "n")
+				if closed {
+					if !panicsClosed(func() { q.Enqueue(next + 1) }) {
+						t.Fatalf("Enqueue on a closed queue did not panic with a message about it")
+					}
+					return
+				}
 				for range n {
 					next++
 					q.Enqueue(next)
@@ -140,16 +175,19 @@ func TestUnboundedQueue_MatchesSliceModel(t *testing.T) {
 			},
 			"Dequeue": func(t *rapid.T) {
 				v, err := q.Dequeue(cancelled())
-				if len(model) == 0 {
-					if !errors.Is(err, context.Canceled) || v != 0 {
-						t.Fatalf("Dequeue() on an empty queue with a cancelled context = %d, %v, want 0, context.Canceled", v, err)
-					}
-					return
+				checkDequeue(t, v, err, model, closed)
+				if len(model) > 0 {
+					model = model[1:]
 				}
-				if err != nil || v != model[0] {
-					t.Fatalf("Dequeue() = %d, %v, want %d, nil", v, err, model[0])
+			},
+			"Close": func(t *rapid.T) {
+				q.Close()
+				closed = true
+			},
+			"": func(t *rapid.T) {
+				if q.Closed() != closed {
+					t.Fatalf("Closed() = %v, want %v", q.Closed(), closed)
 				}
-				model = model[1:]
 			},
 		})
 	})
@@ -198,4 +236,25 @@ func TestStack_MatchesSliceModel(t *testing.T) {
 			},
 		})
 	})
+}
+
+// checkDequeue checks what a Dequeue with a cancelled context returned
+// against the model: its oldest item if there is one, else ErrClosed on a
+// closed queue and context.Canceled on an open one.
+func checkDequeue(t *rapid.T, v int, err error, model []int, closed bool) {
+	t.Helper()
+	switch {
+	case len(model) > 0:
+		if err != nil || v != model[0] {
+			t.Fatalf("Dequeue() = %d, %v, want %d, nil", v, err, model[0])
+		}
+	case closed:
+		if !errors.Is(err, ErrClosed) || v != 0 {
+			t.Fatalf("Dequeue() on a closed, drained queue = %d, %v, want 0, ErrClosed", v, err)
+		}
+	default:
+		if !errors.Is(err, context.Canceled) || v != 0 {
+			t.Fatalf("Dequeue() on an empty queue with a cancelled context = %d, %v, want 0, context.Canceled", v, err)
+		}
+	}
 }

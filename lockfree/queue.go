@@ -39,6 +39,9 @@ const slotPad = pad.CacheLineSize - 16
 // In the terms of the Go memory model, the enqueue of a value synchronizes
 // before the dequeue that returns it.
 //
+// [Queue.Close] ends the queue as close ends a channel: enqueues after it
+// fail, and consumers take what is left and then get [ErrClosed].
+//
 // When a single goroutine produces and a single goroutine consumes, use
 // [SPSCQueue], which needs no CAS at all. When the queue must not have a
 // bound, use [UnboundedQueue].
@@ -46,7 +49,9 @@ type Queue[T any] struct {
 	_ noCopy
 	_ pad.CacheLinePad
 
-	// The producers' line. tail is the next ticket a producer will claim.
+	// The producers' line. tail is the next ticket a producer will claim,
+	// with closedBit set once the queue is closed (a producer's CAS from a
+	// value without it then fails, so no ticket is claimed after Close).
 	// headSeen is a value head had at some point (so headSeen ≤ head): while
 	// tail-headSeen < Cap() the queue has room for ticket tail, so a producer
 	// need not read the consumers' line at all; it refreshes headSeen only
@@ -120,11 +125,27 @@ func NewQueue[T any](capacity int) *Queue[T] {
 // consumer that has claimed the oldest item but not yet released its slot.
 // A false result promises no happens-before edge with any other goroutine's
 // operation; do not use it as a signal.
+//
+// TryEnqueue panics if the queue is closed, as a send on a closed channel
+// does: a false result would read as "full" and be retried for ever. A
+// producer that may race with [Queue.Close] should use [Queue.Enqueue],
+// which returns [ErrClosed] instead.
 func (q *Queue[T]) TryEnqueue(v T) bool {
-	// Invariants: head ≤ tail ≤ head+Cap(), headSeen ≤ head and tailSeen ≤
-	// tail. A producer advances tail from t only when slot t's seq is 2t,
-	// that is, when the consumer of ticket t-Cap() has released the slot,
-	// so tail never gets more than Cap() ahead of head.
+	ok, closed := q.tryEnqueue(v)
+	if closed {
+		panic("lockfree: TryEnqueue on a closed Queue")
+	}
+	return ok
+}
+
+// tryEnqueue is TryEnqueue, reporting a closed queue (closed, and v not
+// enqueued) instead of panicking.
+func (q *Queue[T]) tryEnqueue(v T) (ok, closed bool) {
+	// Invariants (tail without closedBit): head ≤ tail ≤ head+Cap(),
+	// headSeen ≤ head and tailSeen ≤ tail. A producer advances tail from t
+	// only when slot t's seq is 2t, that is, when the consumer of ticket
+	// t-Cap() has released the slot, so tail never gets more than Cap()
+	// ahead of head.
 	if q.slots == nil {
 		panic(errNotCreated("Queue", "NewQueue"))
 	}
@@ -132,6 +153,9 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 	var w peerWait
 	for {
 		t := q.tail.Load()
+		if t&closedBit != 0 {
+			return false, true
+		}
 		if int64(t-q.headSeen.Load()) >= n {
 			// The queue looks full from here; look at head itself.
 			h := q.head.Load()
@@ -140,7 +164,7 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 				// invariant tail = t and the queue holds Cap() items.
 				// (The difference is signed: head may have passed a stale
 				// t, and then we retry.)
-				return false
+				return false, false
 			}
 			q.headSeen.Store(h) // a racing store may lower it: harmless
 		}
@@ -156,7 +180,7 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 				if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
 					q.notEmpty.NotifyOne()
 				}
-				return true
+				return true, false
 			}
 		case d < 0:
 			// The consumer of ticket t-Cap() is copying its item out.
@@ -180,6 +204,14 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 // value. A false result promises no happens-before edge with any other
 // goroutine's operation; do not use it as a signal.
 func (q *Queue[T]) TryDequeue() (T, bool) {
+	v, ok, _ := q.tryDequeue()
+	return v, ok
+}
+
+// tryDequeue is TryDequeue that also reports, when the queue is empty,
+// whether it was closed at the instant it was found empty: closed and
+// drained.
+func (q *Queue[T]) tryDequeue() (v T, ok, closed bool) {
 	if q.slots == nil {
 		panic(errNotCreated("Queue", "NewQueue"))
 	}
@@ -189,11 +221,12 @@ func (q *Queue[T]) TryDequeue() (T, bool) {
 		if h >= q.tailSeen.Load() {
 			// The queue looks empty from here; look at tail itself.
 			t := q.tail.Load()
-			if t == h {
+			closed := t&closedBit != 0
+			if t &^= closedBit; t == h {
 				// At this load, tail = h and head ≥ h, so by the
 				// invariant head = tail: the queue is empty.
 				var zero T
-				return zero, false
+				return zero, false, closed
 			}
 			q.tailSeen.Store(t) // a racing store may lower it: harmless
 		}
@@ -210,7 +243,7 @@ func (q *Queue[T]) TryDequeue() (T, bool) {
 				if q.notFull.Waiting() != 0 { // inlined check: no call while nobody waits
 					q.notFull.NotifyOne()
 				}
-				return v, true
+				return v, true, false
 			}
 		case d < 0:
 			// The producer of ticket h is copying its item in.
@@ -225,18 +258,18 @@ func (q *Queue[T]) TryDequeue() (T, bool) {
 // briefly and then parks, so a producer blocked on a full queue uses no CPU.
 // If ctx ends first, Enqueue returns ctx.Err() and v is not in the queue. If
 // there is room when Enqueue is called, it succeeds even if ctx is already
-// done.
+// done. If the queue is closed, before the call or while it waits, Enqueue
+// returns [ErrClosed] and v is not in the queue.
 func (q *Queue[T]) Enqueue(ctx context.Context, v T) error {
-	if q.TryEnqueue(v) {
-		return nil
+	if ok, closed := q.tryEnqueue(v); ok || closed {
+		return closedErr(closed)
 	}
 	return q.enqueueSlow(ctx, v)
 }
 
 // Outlined slow path so that the fast path of Enqueue inlines.
 func (q *Queue[T]) enqueueSlow(ctx context.Context, v T) error {
-	_, err := wait.Until(ctx, &q.notFull, spinTries, func() (struct{}, bool) { return struct{}{}, q.TryEnqueue(v) })
-	return err
+	return untilEnqueued(ctx, &q.notFull, v, q.tryEnqueue)
 }
 
 // Dequeue removes and returns the oldest item, waiting while the queue is
@@ -244,7 +277,10 @@ func (q *Queue[T]) enqueueSlow(ctx context.Context, v T) error {
 // If ctx ends first, Dequeue returns the zero T and ctx.Err(), and no item
 // is taken: an item enqueued just as Dequeue gave up stays in the queue for
 // another consumer. If an item is available when Dequeue is called, it is
-// returned even if ctx is already done.
+// returned even if ctx is already done. Once the queue is closed and every
+// item enqueued before [Queue.Close] has been taken, Dequeue returns the
+// zero T and [ErrClosed], at once or when it wakes: a consumer's loop ends
+// on it as a range over a channel ends.
 func (q *Queue[T]) Dequeue(ctx context.Context) (T, error) {
 	if v, ok := q.TryDequeue(); ok {
 		return v, nil
@@ -254,15 +290,39 @@ func (q *Queue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *Queue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	return wait.Until(ctx, &q.notEmpty, spinTries, q.TryDequeue)
+	return untilDequeued(ctx, &q.notEmpty, q.tryDequeue)
 }
+
+// Close closes the queue. Enqueue then returns [ErrClosed] (and TryEnqueue
+// panics), Dequeue takes the items already in the queue and then returns
+// [ErrClosed], and every goroutine parked in Enqueue or Dequeue wakes to
+// find that out. An enqueue that took effect before Close is never lost.
+// Unlike closing a channel, Close may be called more than once, from any
+// goroutine, and at the same time as any other operation; the calls after
+// the first do nothing.
+func (q *Queue[T]) Close() {
+	if q.slots == nil {
+		panic(errNotCreated("Queue", "NewQueue"))
+	}
+	if q.tail.Or(closedBit)&closedBit != 0 {
+		return
+	}
+	q.notEmpty.NotifyAll()
+	q.notFull.NotifyAll()
+}
+
+// Closed reports whether [Queue.Close] has been called. A consumer that
+// uses TryDequeue knows the queue is drained when, after Closed reports
+// true, a TryDequeue still returns false: no enqueue takes effect after
+// Close.
+func (q *Queue[T]) Closed() bool { return q.tail.Load()&closedBit != 0 }
 
 // Len returns the number of items in the queue. With concurrent operations
 // in flight it is a snapshot that may already be out of date, but it is
 // always between 0 and Cap().
 func (q *Queue[T]) Len() int {
 	h := q.head.Load()
-	t := q.tail.Load()
+	t := q.tail.Load() &^ closedBit
 	if t <= h {
 		return 0
 	}

@@ -32,13 +32,16 @@ import (
 // when it is empty, and the enqueue of a value synchronizes before the
 // dequeue that returns it, as for [Queue]. Waking a parked partner takes a
 // lock, so an operation is wait-free only while nobody is parked.
+//
+// [SPSCQueue.Close] is the producer's, as closing a channel is the
+// sender's: the consumer takes what is left and then gets [ErrClosed].
 type SPSCQueue[T any] struct {
 	_ noCopy
 	_ pad.CacheLinePad
 
 	// The producer's line.
-	tail       atomic.Uint64 // published count of enqueued items; read by the consumer
-	ptail      uint64        // only the producer reads or writes this: its copy of tail
+	tail       atomic.Uint64 // published count of enqueued items, with closedBit once closed; read by the consumer
+	ptail      uint64        // only the producer reads or writes this: its copy of tail (closedBit too)
 	cachedHead uint64        // only the producer reads or writes this: head as last seen
 	_          [pad.CacheLineSize - 3*8]byte
 
@@ -76,15 +79,30 @@ func NewSPSCQueue[T any](capacity int) *SPSCQueue[T] {
 // TryEnqueue appends v and reports true, or reports false if the queue is
 // full: at the instant it read the consumer's index, Cap() items were in the
 // queue. Only the producer may call it.
+//
+// TryEnqueue panics if the queue is closed, as a send on a closed channel
+// does.
 func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
+	ok, closed := q.tryEnqueue(v)
+	if closed {
+		panic("lockfree: TryEnqueue on a closed SPSCQueue")
+	}
+	return ok
+}
+
+// tryEnqueue is TryEnqueue, reporting a closed queue instead of panicking.
+func (q *SPSCQueue[T]) tryEnqueue(v T) (ok, closed bool) {
 	if q.slots == nil {
 		panic(errNotCreated("SPSCQueue", "NewSPSCQueue"))
 	}
 	t := q.ptail
+	if t&closedBit != 0 {
+		return false, true
+	}
 	if t-q.cachedHead > q.mask {
 		q.cachedHead = q.head.Load()
 		if t-q.cachedHead > q.mask {
-			return false
+			return false, false
 		}
 	}
 	q.slots[t&q.mask] = v
@@ -93,7 +111,7 @@ func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
 	if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
 		q.notEmpty.NotifyOne()
 	}
-	return true
+	return true, false
 }
 
 // TryDequeue removes and returns the oldest item and true, or returns the
@@ -101,48 +119,59 @@ func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
 // producer's index, every enqueued item had been dequeued. Only the consumer
 // may call it.
 func (q *SPSCQueue[T]) TryDequeue() (T, bool) {
+	v, ok, _ := q.tryDequeue()
+	return v, ok
+}
+
+// tryDequeue is TryDequeue that also reports, when the queue is empty,
+// whether it was closed: closed and drained. The producer sets closedBit
+// in tail after its last enqueue, so a load of tail that shows the bit
+// shows every enqueue.
+func (q *SPSCQueue[T]) tryDequeue() (v T, ok, closed bool) {
 	if q.slots == nil {
 		panic(errNotCreated("SPSCQueue", "NewSPSCQueue"))
 	}
 	h := q.chead
 	var zero T
 	if h == q.cachedTail {
-		q.cachedTail = q.tail.Load()
+		t := q.tail.Load()
+		q.cachedTail = t &^ closedBit
 		if h == q.cachedTail {
-			return zero, false
+			return zero, false, t&closedBit != 0
 		}
 	}
 	s := &q.slots[h&q.mask]
-	v := *s
+	v = *s
 	*s = zero // let the GC have what v points to
 	q.chead = h + 1
 	q.head.Store(h + 1)
 	if q.notFull.Waiting() != 0 { // inlined check: no call while nobody waits
 		q.notFull.NotifyOne()
 	}
-	return v, true
+	return v, true, false
 }
 
 // Enqueue appends v, waiting while the queue is full; it spins briefly and
 // then parks. If ctx ends first it returns ctx.Err() and v is not in the
-// queue. Only the producer may call it.
+// queue. On a closed queue it returns [ErrClosed]. Only the producer may
+// call it.
 func (q *SPSCQueue[T]) Enqueue(ctx context.Context, v T) error {
-	if q.TryEnqueue(v) {
-		return nil
+	if ok, closed := q.tryEnqueue(v); ok || closed {
+		return closedErr(closed)
 	}
 	return q.enqueueSlow(ctx, v)
 }
 
 // Outlined slow path so that the fast path of Enqueue inlines.
 func (q *SPSCQueue[T]) enqueueSlow(ctx context.Context, v T) error {
-	_, err := wait.Until(ctx, &q.notFull, spinTries, func() (struct{}, bool) { return struct{}{}, q.TryEnqueue(v) })
-	return err
+	return untilEnqueued(ctx, &q.notFull, v, q.tryEnqueue)
 }
 
 // Dequeue removes and returns the oldest item, waiting while the queue is
 // empty; it spins briefly and then parks, so an idle consumer uses no CPU.
 // If ctx ends first it returns the zero T and ctx.Err(), and no item is
-// taken. Only the consumer may call it.
+// taken. Once the queue is closed and drained it returns the zero T and
+// [ErrClosed]. Only the consumer may call it.
 func (q *SPSCQueue[T]) Dequeue(ctx context.Context) (T, error) {
 	if v, ok := q.TryDequeue(); ok {
 		return v, nil
@@ -152,15 +181,37 @@ func (q *SPSCQueue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *SPSCQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	return wait.Until(ctx, &q.notEmpty, spinTries, q.TryDequeue)
+	return untilDequeued(ctx, &q.notEmpty, q.tryDequeue)
 }
+
+// Close closes the queue after the items already enqueued: the consumer
+// takes them and then gets [ErrClosed] from Dequeue, waking if it is
+// parked. It is the producer's operation: only the producer may call it
+// (not at the same time as an enqueue; the race detector reports that, as
+// it reports two producers). After it, Enqueue returns [ErrClosed] and
+// TryEnqueue panics. Calls after the first do nothing.
+func (q *SPSCQueue[T]) Close() {
+	if q.slots == nil {
+		panic(errNotCreated("SPSCQueue", "NewSPSCQueue"))
+	}
+	if q.ptail&closedBit != 0 {
+		return
+	}
+	q.ptail |= closedBit
+	q.tail.Store(q.ptail)
+	q.notEmpty.NotifyAll()
+}
+
+// Closed reports whether the producer has closed the queue. Any goroutine
+// may call it.
+func (q *SPSCQueue[T]) Closed() bool { return q.tail.Load()&closedBit != 0 }
 
 // Len returns the number of items in the queue, between 0 and Cap(); with
 // operations in flight it is a snapshot that may already be out of date.
 // Any goroutine may call it.
 func (q *SPSCQueue[T]) Len() int {
 	h := q.head.Load()
-	t := q.tail.Load()
+	t := q.tail.Load() &^ closedBit
 	if t <= h {
 		return 0
 	}

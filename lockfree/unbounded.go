@@ -52,6 +52,9 @@ const (
 // out. The enqueue of a value synchronizes before the dequeue that returns
 // it.
 //
+// [UnboundedQueue.Close] ends the queue as close ends a channel: consumers
+// take what is left and then get [ErrClosed].
+//
 // Prefer the bounded [Queue] when producers can outrun consumers: an
 // unbounded queue turns overload into memory growth instead of back
 // pressure.
@@ -65,13 +68,18 @@ type UnboundedQueue[T any] struct {
 	tail atomic.Pointer[segment[T]] // the newest segment, or its predecessor for a moment
 	_    [pad.CacheLineSize - unsafe.Sizeof(atomic.Pointer[segment[T]]{})]byte
 
-	segSlots uint64   // slots per segment; written once by NewUnboundedQueue
-	notEmpty wait.Set // consumers waiting for an item
+	segSlots uint64      // slots per segment; written once by NewUnboundedQueue
+	closed   atomic.Bool // set by Close once no enqueue can take effect any more
+	notEmpty wait.Set    // consumers waiting for an item
 	_        [pad.CacheLineSize - unsafe.Sizeof(wait.Set{})]byte
 }
 
+// segment is one array of slots. Close sets closedBit in the last
+// segment's enq, so that no slot is claimed after it, and links a closing
+// mark (a segment without slots) as its next, so that no segment is
+// appended after it.
 type segment[T any] struct {
-	enq   atomic.Uint64 // next slot a producer claims; may run past len(slots)
+	enq   atomic.Uint64 // next slot a producer claims; may run past len(slots); closedBit once closed
 	_     [pad.CacheLineSize - 8]byte
 	deq   atomic.Uint64 // next slot a consumer claims; may run past len(slots)
 	_     [pad.CacheLineSize - 8]byte
@@ -99,7 +107,9 @@ func (q *UnboundedQueue[T]) newSegment() *segment[T] {
 	return &segment[T]{slots: make([]uslot[T], q.segSlots)}
 }
 
-// Enqueue appends v to the queue. It never blocks.
+// Enqueue appends v to the queue. It never blocks. It panics if the queue is
+// closed, as a send on a closed channel does (an Enqueue at the same time
+// as Close may take effect before it or panic).
 func (q *UnboundedQueue[T]) Enqueue(v T) {
 	q.enqueue(v)
 	if q.notEmpty.Waiting() != 0 { // inlined check: no call while nobody waits
@@ -115,6 +125,9 @@ func (q *UnboundedQueue[T]) enqueue(v T) {
 	for {
 		seg := q.tail.Load()
 		i := seg.enq.Add(1) - 1
+		if i&closedBit != 0 {
+			panic("lockfree: Enqueue on a closed UnboundedQueue")
+		}
 		if i < q.segSlots {
 			s := &seg.slots[i]
 			s.val = v
@@ -129,8 +142,10 @@ func (q *UnboundedQueue[T]) enqueue(v T) {
 		}
 		// seg is full. Append a segment holding v, or help whoever did.
 		if next := seg.next.Load(); next != nil {
-			q.tail.CompareAndSwap(seg, next)
-			continue
+			if next.slots != nil { // not Close's mark, which tail never reaches
+				q.tail.CompareAndSwap(seg, next)
+			}
+			continue // after a mark, the next claim finds closedBit
 		}
 		if spare == nil {
 			spare = q.newSegment()
@@ -148,20 +163,30 @@ func (q *UnboundedQueue[T]) enqueue(v T) {
 // TryDequeue removes and returns the oldest item and true, or returns the
 // zero T and false if the queue is empty.
 func (q *UnboundedQueue[T]) TryDequeue() (T, bool) {
+	v, ok, _ := q.tryDequeue()
+	return v, ok
+}
+
+// tryDequeue is TryDequeue that also reports, when the queue is empty,
+// whether it was closed: closed and drained. It reads closed before it
+// looks for an item: Close sets it only once no enqueue can claim a slot,
+// so an empty queue found after that stays empty.
+func (q *UnboundedQueue[T]) tryDequeue() (v T, ok, closed bool) {
 	if q.segSlots == 0 {
 		panic(errNotCreated("UnboundedQueue", "NewUnboundedQueue"))
 	}
+	closed = q.closed.Load()
 	var zero T
 	for {
 		seg := q.head.Load()
-		if seg.deq.Load() >= seg.enq.Load() && seg.next.Load() == nil {
-			return zero, false
+		if seg.deq.Load() >= seg.enq.Load()&^closedBit && last(seg.next.Load()) {
+			return zero, false, closed
 		}
 		i := seg.deq.Add(1) - 1
 		if i >= q.segSlots {
 			next := seg.next.Load()
-			if next == nil {
-				return zero, false
+			if last(next) {
+				return zero, false, closed
 			}
 			// seg is drained: move head on, after which seg is garbage
 			// once the goroutines still looking at it move on too.
@@ -170,9 +195,9 @@ func (q *UnboundedQueue[T]) TryDequeue() (T, bool) {
 		}
 		s := &seg.slots[i]
 		if s.state.Swap(slotTaken) == slotFull {
-			v := s.val
+			v = s.val
 			s.val = zero // let the GC have what v points to
-			return v, true
+			return v, true, false
 		}
 		// The slot's producer has claimed it but not yet filled it (or
 		// nobody has claimed it yet): it will find the slot taken and
@@ -184,7 +209,8 @@ func (q *UnboundedQueue[T]) TryDequeue() (T, bool) {
 // empty. It spins briefly and then parks, so an idle consumer uses no CPU.
 // If ctx ends first, Dequeue returns the zero T and ctx.Err(), and no item
 // is taken. If an item is available when Dequeue is called, it is returned
-// even if ctx is already done.
+// even if ctx is already done. Once the queue is closed and drained, it
+// returns the zero T and [ErrClosed].
 func (q *UnboundedQueue[T]) Dequeue(ctx context.Context) (T, error) {
 	if v, ok := q.TryDequeue(); ok {
 		return v, nil
@@ -194,5 +220,43 @@ func (q *UnboundedQueue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *UnboundedQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	return wait.Until(ctx, &q.notEmpty, spinTries, q.TryDequeue)
+	return untilDequeued(ctx, &q.notEmpty, q.tryDequeue)
 }
+
+// last reports whether next, a segment's next link, shows that the segment
+// is the last: nil, or Close's mark.
+func last[T any](next *segment[T]) bool { return next == nil || next.slots == nil }
+
+// Close closes the queue: Enqueue then panics, Dequeue takes the items
+// already in the queue and then returns [ErrClosed], and consumers parked
+// in Dequeue wake to find that out. An Enqueue that returned before Close
+// was called is never lost. Unlike closing a channel, Close may be called
+// more than once, from any goroutine; the calls after the first do
+// nothing.
+func (q *UnboundedQueue[T]) Close() {
+	if q.segSlots == 0 {
+		panic(errNotCreated("UnboundedQueue", "NewUnboundedQueue"))
+	}
+	if q.closed.Load() {
+		return
+	}
+	mark := &segment[T]{}
+	for {
+		seg := q.tail.Load()
+		seg.enq.Or(closedBit) // no slot of seg is claimed from here on
+		next := seg.next.Load()
+		if next == nil && seg.next.CompareAndSwap(nil, mark) {
+			break // nor is a segment appended
+		}
+		if next = seg.next.Load(); next.slots == nil {
+			break // another Close got there
+		}
+		// A producer appended a segment before the mark: close that one.
+		q.tail.CompareAndSwap(seg, next)
+	}
+	q.closed.Store(true)
+	q.notEmpty.NotifyAll()
+}
+
+// Closed reports whether Close has finished closing the queue.
+func (q *UnboundedQueue[T]) Closed() bool { return q.closed.Load() }
