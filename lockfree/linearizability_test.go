@@ -90,33 +90,40 @@ func containerModel(capacity int, lifo bool) porcupine.Model {
 // consumer, when not nil, restrict which clients may put and take (for the
 // single-producer single-consumer queue).
 func recordHistory(clients, ops int, put func(int) bool, take func() (int, bool), mayPut, mayTake func(client int) bool) []porcupine.Operation {
+	return recordOps(clients, ops, func(c, i int, rng *rand.Rand) (linInput, any) {
+		doPut := rng.IntN(2) == 0
+		if !mayPut(c) {
+			doPut = false
+		} else if !mayTake(c) {
+			doPut = true
+		}
+		var out linOutput
+		if doPut {
+			in := linInput{opPut, 1 + c*ops + i}
+			out.ok = put(in.v)
+			return in, out
+		}
+		out.v, out.ok = take()
+		return linInput{op: opTake}, out
+	})
+}
+
+// recordOps runs clients goroutines that each do ops operations, the i-th
+// of client c by op(c, i, rng), which returns its input and output, and
+// returns the history: each operation's call and return on one shared
+// logical clock.
+func recordOps(clients, ops int, op func(c, i int, rng *rand.Rand) (linInput, any)) []porcupine.Operation {
 	var clock atomic.Int64
 	var mu sync.Mutex
 	var history []porcupine.Operation
 	var wg sync.WaitGroup
 	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(c), uint64(time.Now().UnixNano())))
 			local := make([]porcupine.Operation, 0, ops)
 			for i := range ops {
-				doPut := rng.IntN(2) == 0
-				if !mayPut(c) {
-					doPut = false
-				} else if !mayTake(c) {
-					doPut = true
-				}
-				var in linInput
-				var out linOutput
 				call := clock.Add(1)
-				if doPut {
-					in = linInput{opPut, 1 + c*ops + i}
-					out.ok = put(in.v)
-				} else {
-					in = linInput{op: opTake}
-					out.v, out.ok = take()
-				}
+				in, out := op(c, i, rng)
 				ret := clock.Add(1)
 				local = append(local, porcupine.Operation{ClientId: c, Input: in, Call: call, Output: out, Return: ret})
 				if rng.IntN(8) == 0 {
@@ -126,7 +133,7 @@ func recordHistory(clients, ops int, put func(int) bool, take func() (int, bool)
 			mu.Lock()
 			history = append(history, local...)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
 	return history
@@ -214,5 +221,132 @@ func TestStack_IsLinearizable(t *testing.T) {
 		// Shorter histories, as for the unbounded queue: the stack has no
 		// bound either.
 		return recordHistory(4, 60, func(v int) bool { s.Push(v); return true }, s.TryPop, anyClient, anyClient)
+	})
+}
+
+// The queues with Close: the state is the items and whether the queue is
+// closed; a put may fail because the queue is full (bounded, open) or
+// closed, a take because it is empty, and it then also says whether the
+// queue was closed (closed and drained, what makes Dequeue return
+// ErrClosed).
+//
+// With laxOpen, an empty take that says the queue was open is legal
+// whenever the queue was empty, closed or not: the unbounded queue reads
+// its closed flag before it looks for items (see tryDequeue), so a Close
+// that lands in between is reported by the next poll. Only that direction
+// is lax: a take that reports a closed, drained queue must be one.
+
+const opClose = opTake + 1
+
+type closeOutput struct {
+	ok, closed bool
+	v          int
+}
+
+type closeState struct {
+	items  string
+	closed bool
+}
+
+func closableModel(capacity int, laxOpen bool) porcupine.Model {
+	return porcupine.Model{
+		Init: func() any { return closeState{} },
+		Step: func(state, input, output any) (bool, any) {
+			st := state.(closeState)
+			in, out := input.(linInput), output.(closeOutput)
+			switch in.op {
+			case opClose:
+				st.closed = true
+				return true, st
+			case opPut:
+				if out.ok {
+					if st.closed || capacity > 0 && len([]rune(st.items)) >= capacity {
+						return false, state
+					}
+					st.items += string(rune(in.v))
+					return true, st
+				}
+				if out.closed {
+					return st.closed, state
+				}
+				return !st.closed && capacity > 0 && len([]rune(st.items)) >= capacity, state
+			default:
+				s := []rune(st.items)
+				if !out.ok {
+					return len(s) == 0 && (out.closed == st.closed || laxOpen && !out.closed), state
+				}
+				if len(s) == 0 || int(s[0]) != out.v {
+					return false, state
+				}
+				st.items = string(s[1:])
+				return true, st
+			}
+		},
+		DescribeOperation: func(input, output any) string {
+			in, out := input.(linInput), output.(closeOutput)
+			switch {
+			case in.op == opClose:
+				return "close()"
+			case in.op == opPut:
+				return "put(" + itoa(in.v) + ") = " + map[bool]string{true: "true", false: "false"}[out.ok] + map[bool]string{true: " (closed)", false: ""}[out.closed]
+			case !out.ok:
+				return "take() = false" + map[bool]string{true: " (closed)", false: ""}[out.closed]
+			}
+			return "take() = " + itoa(out.v)
+		},
+	}
+}
+
+// recordCloseHistory is recordHistory with a close: client 0 closes the
+// queue at a random point of its operations.
+func recordCloseHistory(clients, ops int, put func(int) (ok, closed bool), take func() (v int, ok, closed bool), close func()) []porcupine.Operation {
+	closeAt := rand.IntN(ops)
+	return recordOps(clients, ops, func(c, i int, rng *rand.Rand) (linInput, any) {
+		var out closeOutput
+		switch {
+		case c == 0 && i == closeAt:
+			close()
+			return linInput{op: opClose}, out
+		case rng.IntN(2) == 0:
+			in := linInput{opPut, 1 + c*ops + i}
+			out.ok, out.closed = put(in.v)
+			return in, out
+		}
+		out.v, out.ok, out.closed = take()
+		return linInput{op: opTake}, out
+	})
+}
+
+func TestQueue_WithCloseIsLinearizable(t *testing.T) {
+	for _, capacity := range []int{1, 4} {
+		t.Run("capacity="+itoa(capacity), func(t *testing.T) {
+			checkLinearizable(t, closableModel(capacity, false), linRounds(), func() []porcupine.Operation {
+				q := NewQueue[bigValue](capacity)
+				put := func(v int) (bool, bool) { return q.tryEnqueue(bigValue{v}) }
+				take := func() (int, bool, bool) { v, ok, closed := q.tryDequeue(); return v[0], ok, closed }
+				return recordCloseHistory(4, 100, put, take, q.Close)
+			})
+		})
+	}
+}
+
+func TestUnboundedQueue_WithCloseIsLinearizable(t *testing.T) {
+	checkLinearizable(t, closableModel(0, true), linRounds(), func() []porcupine.Operation {
+		q := NewUnboundedQueue[bigValue]()
+		q.segSlots = 4 // small segments, so histories cross segment boundaries often
+		s := q.newSegment()
+		q.head.Store(s)
+		q.tail.Store(s)
+		put := func(v int) (ok, closed bool) {
+			defer func() {
+				if r := recover(); r != nil {
+					ok, closed = false, true // Enqueue on a closed queue panics
+				}
+			}()
+			q.Enqueue(bigValue{v})
+			return true, false
+		}
+		take := func() (int, bool, bool) { v, ok, closed := q.tryDequeue(); return v[0], ok, closed }
+		return recordCloseHistory(4, 50, put, take, q.Close)
 	})
 }
