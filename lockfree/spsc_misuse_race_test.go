@@ -38,3 +38,29 @@ func TestSPSCQueue_TwoProducersAreReportedByTheRaceDetector(t *testing.T) {
 		t.Fatalf("two concurrent producers on an SPSCQueue were not reported as a data race (err %v); output:\n%s", err, out)
 	}
 }
+
+// TestSPSCQueue_CloseByAnotherGoroutineIsReportedByTheRaceDetector checks
+// the promise in SPSCQueue.Close's doc: Close is the producer's, and a
+// Close from another goroutine while the producer enqueues is a data race
+// that a race build reports.
+func TestSPSCQueue_CloseByAnotherGoroutineIsReportedByTheRaceDetector(t *testing.T) {
+	if os.Getenv("LOCKFREE_SPSC_MISUSE") == "1" {
+		q := NewSPSCQueue[int](1 << 16)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer func() { _ = recover() }() // an enqueue after the Close panics
+			for i := range 1000 {
+				q.TryEnqueue(i)
+			}
+		})
+		wg.Go(q.Close)
+		wg.Wait()
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSPSCQueue_CloseByAnotherGoroutineIsReportedByTheRaceDetector$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "LOCKFREE_SPSC_MISUSE=1", "GORACE=halt_on_error=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "WARNING: DATA RACE") || !strings.Contains(string(out), "SPSCQueue") {
+		t.Fatalf("a Close racing with the producer of an SPSCQueue was not reported as a data race (err %v); output:\n%s", err, out)
+	}
+}
