@@ -160,6 +160,34 @@ func (c *Cache[K, V]) Load(key K) (value V, ok bool) { return c.eng.Load(key) }
 // it Peek, otter GetEntryQuietly.
 func (c *Cache[K, V]) Peek(key K) (value V, ok bool) { return c.eng.Peek(key) }
 
+// Entry is what [Cache.PeekEntry] tells of an entry.
+type Entry[K comparable, V any] struct {
+	Key   K
+	Value V
+	// Weight is the entry's weight: what [Options.Weigher] gave it, or 1
+	// without a Weigher.
+	Weight uint32
+	// ExpiresIn is the time the entry had left to live when it was looked
+	// at: after it the entry expires, unless a write (or, with
+	// [Options.ExpireAfterAccess], a read) gives it a new time to live.
+	// It is 0 for an entry that does not expire; an entry with no time
+	// left is not returned at all.
+	ExpiresIn time.Duration
+}
+
+// PeekEntry is [Cache.Peek] that also returns the entry's weight and the
+// time it has left to live, for a caller that passes the remaining TTL on
+// (an HTTP cache's max-age, say). Like Peek it records nothing: no hit or
+// miss, no use in the policy, no restarted expiry, no refresh. otter calls
+// it GetEntryQuietly.
+func (c *Cache[K, V]) PeekEntry(key K) (Entry[K, V], bool) {
+	v, w, ttl, ok := c.eng.PeekEntry(key)
+	if !ok {
+		return Entry[K, V]{}, false
+	}
+	return Entry[K, V]{Key: key, Value: v, Weight: w, ExpiresIn: time.Duration(ttl)}, true
+}
+
 // Store sets the value for key. It expires after [Options.TTL], or the time
 // [Options.Expiry] gives, if either is set.
 func (c *Cache[K, V]) Store(key K, value V) { c.eng.Store(key, value, c.eng.TTLOf(key, value)) }

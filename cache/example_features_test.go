@@ -306,3 +306,18 @@ func ExampleCache_SetCapacity() {
 	// true
 	// cache: invalid options: capacity must be > 0, got 0
 }
+
+// An HTTP cache that passes an entry's remaining time to live on as its
+// max-age, without the look counting as a use.
+func ExampleCache_PeekEntry() {
+	c := cache.Must(cache.Options[string, []byte]{Capacity: 1000, TTL: time.Hour})
+	defer c.Close()
+	c.Store("/index.html", []byte("<html>…</html>"))
+	if e, ok := c.PeekEntry("/index.html"); ok {
+		fmt.Printf("Cache-Control: max-age=%d\n", int(e.ExpiresIn.Round(time.Minute).Seconds()))
+	}
+	fmt.Println("hits:", c.Stats().Hits)
+	// Output:
+	// Cache-Control: max-age=3600
+	// hits: 0
+}

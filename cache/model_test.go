@@ -401,10 +401,26 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		// A Load that records nothing: the model neither counts it nor
 		// moves the key, and checkOrder and the statistics then hold the
 		// cache to the same.
-		got, ok := c.Peek(k)
+		// An odd v peeks with PeekEntry, which also tells the entry's
+		// weight and remaining time to live.
 		e, want := m.visible(k)
-		if ok != want || got != e.value {
-			t.Fatalf("%s: Peek = (%d, %v), model has (%d, %v)", desc, got, ok, e.value, want)
+		if v%2 == 0 {
+			got, ok := c.Peek(k)
+			if ok != want || got != e.value {
+				t.Fatalf("%s: Peek = (%d, %v), model has (%d, %v)", desc, got, ok, e.value, want)
+			}
+			break
+		}
+		got, ok := c.PeekEntry(k)
+		if ok != want || got.Value != e.value || ok && got.Key != k {
+			t.Fatalf("%s: PeekEntry = (%+v, %v), model has (%d, %v)", desc, got, ok, e.value, want)
+		}
+		var left time.Duration // 0: never expires
+		if !e.expireAt.IsZero() {
+			left = e.expireAt.Sub(m.clock.Now())
+		}
+		if ok && (got.ExpiresIn != left || int(got.Weight) != m.weight(k, e.value)) {
+			t.Fatalf("%s: PeekEntry = %+v, want ExpiresIn %v and Weight %d", desc, got, left, m.weight(k, e.value))
 		}
 	case opSetCapacity:
 		capacity := 1 + v%6

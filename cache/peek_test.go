@@ -42,3 +42,38 @@ func TestPeek_RecordsNothing(t *testing.T) {
 		t.Fatalf("Stats after Peeks: %d hits, %d misses; want none", s.Hits, s.Misses)
 	}
 }
+
+// TestPeekEntry_TellsTheTimeLeftAndTheWeight: PeekEntry returns what Peek
+// does, with the entry's weight and the time it has left to live (0 for an
+// entry that does not expire), and, like Peek, records nothing.
+func TestPeekEntry_TellsTheTimeLeftAndTheWeight(t *testing.T) {
+	clock := newFakeClock()
+	c := cache.Must(cache.Options[string, string]{Capacity: 100, Clock: clock, TTL: 10 * tick,
+		ExpireAfterAccess: true,
+		Weigher:           func(_, v string) uint32 { return uint32(len(v)) }})
+	defer c.Close()
+	c.Store("a", "four")
+	c.StoreTTL("b", "x", 0) // never expires
+	clock.Advance(3 * tick)
+	e, ok := c.PeekEntry("a")
+	if want := (cache.Entry[string, string]{Key: "a", Value: "four", Weight: 4, ExpiresIn: 7 * tick}); !ok || e != want {
+		t.Fatalf("PeekEntry(a) = (%+v, %v), want (%+v, true)", e, ok, want)
+	}
+	clock.Advance(3 * tick)
+	if e, _ := c.PeekEntry("a"); e.ExpiresIn != 4*tick {
+		t.Fatalf("PeekEntry(a).ExpiresIn = %v after 6 ticks, want %v: a PeekEntry restarted the time to live", e.ExpiresIn, 4*tick)
+	}
+	if e, ok := c.PeekEntry("b"); !ok || e.ExpiresIn != 0 || e.Weight != 1 {
+		t.Fatalf("PeekEntry(b) = (%+v, %v), want ExpiresIn 0 (never) and Weight 1", e, ok)
+	}
+	clock.Advance(4 * tick)
+	if e, ok := c.PeekEntry("a"); ok {
+		t.Fatalf("PeekEntry(a) = %+v at its expiry time, want not found", e)
+	}
+	if _, ok := c.PeekEntry("c"); ok {
+		t.Fatal("PeekEntry(c) found a key never stored")
+	}
+	if s := c.Stats(); s.Hits != 0 || s.Misses != 0 {
+		t.Fatalf("Stats after PeekEntry calls: %d hits, %d misses; want none", s.Hits, s.Misses)
+	}
+}

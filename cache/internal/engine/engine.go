@@ -479,18 +479,27 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 // use: no hit or miss is counted, the policy does not see it, an entry
 // that expires after access keeps its expiry time, and no refresh starts.
 func (e *Engine[K, V]) Peek(key K) (value V, ok bool) {
+	value, _, _, ok = e.PeekEntry(key)
+	return value, ok
+}
+
+// PeekEntry is Peek that also returns the entry's weight and the time it
+// has left to live (0 if it does not expire).
+func (e *Engine[K, V]) PeekEntry(key K) (value V, weight uint32, ttl int64, ok bool) {
 	s, h := e.shardFor(key)
 	r := e.rlock(s)
 	var at int64
 	if n := s.m.Get(key, h); n != nil {
-		value, ok, at = n.Value, true, n.ExpireAt.Load()
+		value, weight, ok, at = n.Value, n.Weight, true, n.ExpireAt.Load()
 	}
 	s.runlock(r)
-	if ok && at != 0 && e.now() >= at {
-		var zero V
-		return zero, false // expired: never returned, even before it is reclaimed
+	if ok && at != 0 {
+		if ttl = at - e.now(); ttl <= 0 {
+			var zero V
+			return zero, 0, 0, false // expired: never returned, even before it is reclaimed
+		}
 	}
-	return value, ok
+	return value, weight, ttl, ok
 }
 
 // hitRLocked restarts a hit entry's TTL when entries expire after access,
