@@ -94,21 +94,10 @@ func checkBoundedAgainstModel(t *rapid.T, q boundedQueue, capacity int) {
 				t.Fatalf("Enqueue(%d) on a full queue with a cancelled context = %v, want context.Canceled", next, err)
 			}
 		},
-		"Dequeue": func(t *rapid.T) {
-			v, err := q.Dequeue(cancelled())
-			checkDequeue(t, v, err, model, closed)
-			if len(model) > 0 {
-				model = model[1:]
-			}
-		},
-		"Close": func(t *rapid.T) {
-			q.Close()
-			closed = true
-		},
+		"Dequeue": func(t *rapid.T) { dequeueStep(t, q, &model, closed) },
+		"Close":   func(*rapid.T) { q.Close(); closed = true },
 		"": func(t *rapid.T) {
-			if q.Closed() != closed {
-				t.Fatalf("Closed() = %v, want %v", q.Closed(), closed)
-			}
+			checkClosed(t, q, closed)
 			if q.Len() != len(model) {
 				t.Fatalf("Len() = %d, want %d", q.Len(), len(model))
 			}
@@ -173,22 +162,9 @@ func TestUnboundedQueue_MatchesSliceModel(t *testing.T) {
 					model = model[1:]
 				}
 			},
-			"Dequeue": func(t *rapid.T) {
-				v, err := q.Dequeue(cancelled())
-				checkDequeue(t, v, err, model, closed)
-				if len(model) > 0 {
-					model = model[1:]
-				}
-			},
-			"Close": func(t *rapid.T) {
-				q.Close()
-				closed = true
-			},
-			"": func(t *rapid.T) {
-				if q.Closed() != closed {
-					t.Fatalf("Closed() = %v, want %v", q.Closed(), closed)
-				}
-			},
+			"Dequeue": func(t *rapid.T) { dequeueStep(t, q, &model, closed) },
+			"Close":   func(*rapid.T) { q.Close(); closed = true },
+			"":        func(t *rapid.T) { checkClosed(t, q, closed) },
 		})
 	})
 }
@@ -238,16 +214,19 @@ func TestStack_MatchesSliceModel(t *testing.T) {
 	})
 }
 
-// checkDequeue checks what a Dequeue with a cancelled context returned
-// against the model: its oldest item if there is one, else ErrClosed on a
-// closed queue and context.Canceled on an open one.
-func checkDequeue(t *rapid.T, v int, err error, model []int, closed bool) {
+// dequeueStep does a Dequeue with a cancelled context and checks it
+// against the model, from which it takes the oldest item: the result must
+// be that item if there is one, else ErrClosed on a closed queue and
+// context.Canceled on an open one.
+func dequeueStep(t *rapid.T, q closable, model *[]int, closed bool) {
 	t.Helper()
-	switch {
-	case len(model) > 0:
-		if err != nil || v != model[0] {
-			t.Fatalf("Dequeue() = %d, %v, want %d, nil", v, err, model[0])
+	v, err := q.Dequeue(cancelled())
+	switch m := *model; {
+	case len(m) > 0:
+		if err != nil || v != m[0] {
+			t.Fatalf("Dequeue() = %d, %v, want %d, nil", v, err, m[0])
 		}
+		*model = m[1:]
 	case closed:
 		if !errors.Is(err, ErrClosed) || v != 0 {
 			t.Fatalf("Dequeue() on a closed, drained queue = %d, %v, want 0, ErrClosed", v, err)
@@ -256,5 +235,12 @@ func checkDequeue(t *rapid.T, v int, err error, model []int, closed bool) {
 		if !errors.Is(err, context.Canceled) || v != 0 {
 			t.Fatalf("Dequeue() on an empty queue with a cancelled context = %d, %v, want 0, context.Canceled", v, err)
 		}
+	}
+}
+
+func checkClosed(t *rapid.T, q closable, closed bool) {
+	t.Helper()
+	if q.Closed() != closed {
+		t.Fatalf("Closed() = %v, want %v", q.Closed(), closed)
 	}
 }
