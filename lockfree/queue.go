@@ -269,7 +269,10 @@ func (q *Queue[T]) Enqueue(ctx context.Context, v T) error {
 
 // Outlined slow path so that the fast path of Enqueue inlines.
 func (q *Queue[T]) enqueueSlow(ctx context.Context, v T) error {
-	return untilEnqueued(ctx, &q.notFull, v, q.tryEnqueue)
+	return enqueueResult(wait.Until(ctx, &q.notFull, spinTries, func() (bool, bool) {
+		ok, closed := q.tryEnqueue(v)
+		return closed, ok || closed
+	}))
 }
 
 // Dequeue removes and returns the oldest item, waiting while the queue is
@@ -290,8 +293,10 @@ func (q *Queue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *Queue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	return untilDequeued(ctx, &q.notEmpty, q.tryDequeue)
+	return dequeueResult(wait.Until(ctx, &q.notEmpty, spinTries, q.pollDequeue))
 }
+
+func (q *Queue[T]) pollDequeue() (dequeued[T], bool) { return polledDequeue(q.tryDequeue()) }
 
 // Close closes the queue. Enqueue then returns [ErrClosed] (and TryEnqueue
 // panics), Dequeue takes the items already in the queue and then returns

@@ -164,7 +164,10 @@ func (q *SPSCQueue[T]) Enqueue(ctx context.Context, v T) error {
 
 // Outlined slow path so that the fast path of Enqueue inlines.
 func (q *SPSCQueue[T]) enqueueSlow(ctx context.Context, v T) error {
-	return untilEnqueued(ctx, &q.notFull, v, q.tryEnqueue)
+	return enqueueResult(wait.Until(ctx, &q.notFull, spinTries, func() (bool, bool) {
+		ok, closed := q.tryEnqueue(v)
+		return closed, ok || closed
+	}))
 }
 
 // Dequeue removes and returns the oldest item, waiting while the queue is
@@ -181,8 +184,10 @@ func (q *SPSCQueue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *SPSCQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	return untilDequeued(ctx, &q.notEmpty, q.tryDequeue)
+	return dequeueResult(wait.Until(ctx, &q.notEmpty, spinTries, q.pollDequeue))
 }
+
+func (q *SPSCQueue[T]) pollDequeue() (dequeued[T], bool) { return polledDequeue(q.tryDequeue()) }
 
 // Close closes the queue after the items already enqueued: the consumer
 // takes them and then gets [ErrClosed] from Dequeue, waking if it is

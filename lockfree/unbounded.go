@@ -220,8 +220,10 @@ func (q *UnboundedQueue[T]) Dequeue(ctx context.Context) (T, error) {
 
 // Outlined slow path so that the fast path of Dequeue inlines.
 func (q *UnboundedQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
-	return untilDequeued(ctx, &q.notEmpty, q.tryDequeue)
+	return dequeueResult(wait.Until(ctx, &q.notEmpty, spinTries, q.pollDequeue))
 }
+
+func (q *UnboundedQueue[T]) pollDequeue() (dequeued[T], bool) { return polledDequeue(q.tryDequeue()) }
 
 // last reports whether next, a segment's next link, shows that the segment
 // is the last: nil, or Close's mark.
