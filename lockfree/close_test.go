@@ -3,6 +3,7 @@ package lockfree
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -37,20 +38,27 @@ func TestQueues_CloseWakesEveryParkedConsumer(t *testing.T) {
 			}
 			waitUntil(t, "a consumer is parked", func() bool { return parkedInSelect(tc.fn) })
 			tc.q.Close()
-			for range tc.consumers {
-				select {
-				case err := <-errs:
-					if !errors.Is(err, ErrClosed) {
-						t.Fatalf("Dequeue woken by Close = %v, want ErrClosed", err)
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatal("a consumer parked in Dequeue did not wake when the queue was closed")
-				}
-			}
+			awaitErrClosed(t, errs, tc.consumers, "Dequeue")
 			if !tc.q.Closed() {
 				t.Fatal("Closed() = false after Close")
 			}
 		})
+	}
+}
+
+// awaitErrClosed receives n results of calls to op that were parked when
+// the queue was closed, and fails unless each is ErrClosed within 10 s.
+func awaitErrClosed(t *testing.T, errs <-chan error, n int, op string) {
+	t.Helper()
+	for range n {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("%s woken by Close = %v, want ErrClosed", op, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a goroutine parked in %s did not wake when the queue was closed", op)
+		}
 	}
 }
 
@@ -67,16 +75,7 @@ func TestQueue_CloseWakesParkedProducersAndKeepsTheQueuedItems(t *testing.T) {
 	}
 	waitUntil(t, "a producer is parked", func() bool { return parkedInSelect("lockfree.(*Queue[...]).enqueueSlow") })
 	q.Close()
-	for range 3 {
-		select {
-		case err := <-errs:
-			if !errors.Is(err, ErrClosed) {
-				t.Fatalf("Enqueue woken by Close = %v, want ErrClosed", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("a producer parked in Enqueue did not wake when the queue was closed")
-		}
-	}
+	awaitErrClosed(t, errs, 3, "Enqueue")
 	for want := 1; want <= 2; want++ {
 		if v, err := q.Dequeue(context.Background()); err != nil || v != want {
 			t.Fatalf("Dequeue() = %d, %v after Close, want %d, nil", v, err, want)
@@ -176,6 +175,32 @@ func TestQueue_CloseRacingProducersLosesNothing(t *testing.T) {
 			func(v uint64) bool { return q.Enqueue(context.Background(), v) == nil },
 			q.Close,
 			func() (uint64, error) { return q.Dequeue(context.Background()) })
+	})
+}
+
+// The same with consumers that never block, and stop as Queue.Closed's doc
+// says they may: when a TryDequeue made after Closed reported true still
+// finds the queue empty.
+func TestQueue_TryConsumersStopWhenClosedAndEmptyLoseNothing(t *testing.T) {
+	closeRaces(t, 20, func() bool {
+		q := NewQueue[uint64](64)
+		return closeRace(t, 4, 3, 100_000,
+			func(v uint64) bool { return q.Enqueue(context.Background(), v) == nil },
+			q.Close,
+			func() (uint64, error) {
+				for {
+					if v, ok := q.TryDequeue(); ok {
+						return v, nil
+					}
+					if q.Closed() {
+						if v, ok := q.TryDequeue(); ok {
+							return v, nil
+						}
+						return 0, ErrClosed
+					}
+					runtime.Gosched()
+				}
+			})
 	})
 }
 

@@ -162,7 +162,7 @@ func (q *SPSCQueue[T]) Enqueue(ctx context.Context, v T) error {
 	return q.enqueueSlow(ctx, v)
 }
 
-// Outlined slow path so that the fast path of Enqueue inlines.
+// enqueueSlow is Enqueue's wait, outlined so that the fast path stays short.
 func (q *SPSCQueue[T]) enqueueSlow(ctx context.Context, v T) error {
 	return enqueueResult(wait.Until(ctx, &q.notFull, spinTries, func() (bool, bool) {
 		ok, closed := q.tryEnqueue(v)
@@ -182,11 +182,12 @@ func (q *SPSCQueue[T]) Dequeue(ctx context.Context) (T, error) {
 	return q.dequeueSlow(ctx)
 }
 
-// Outlined slow path so that the fast path of Dequeue inlines.
+// dequeueSlow is Dequeue's wait, outlined so that the fast path stays short.
 func (q *SPSCQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
 	return dequeueResult(wait.Until(ctx, &q.notEmpty, spinTries, q.pollDequeue))
 }
 
+// pollDequeue is tryDequeue as wait.Until polls it (see polledDequeue).
 func (q *SPSCQueue[T]) pollDequeue() (dequeued[T], bool) { return polledDequeue(q.tryDequeue()) }
 
 // Close closes the queue after the items already enqueued: the consumer

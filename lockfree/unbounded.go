@@ -218,11 +218,12 @@ func (q *UnboundedQueue[T]) Dequeue(ctx context.Context) (T, error) {
 	return q.dequeueSlow(ctx)
 }
 
-// Outlined slow path so that the fast path of Dequeue inlines.
+// dequeueSlow is Dequeue's wait, outlined so that the fast path stays short.
 func (q *UnboundedQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
 	return dequeueResult(wait.Until(ctx, &q.notEmpty, spinTries, q.pollDequeue))
 }
 
+// pollDequeue is tryDequeue as wait.Until polls it (see polledDequeue).
 func (q *UnboundedQueue[T]) pollDequeue() (dequeued[T], bool) { return polledDequeue(q.tryDequeue()) }
 
 // last reports whether next, a segment's next link, shows that the segment

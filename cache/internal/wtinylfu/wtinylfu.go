@@ -418,8 +418,9 @@ func (p *Policy[K, V]) newSamples() {
 // that the other shards' next choices no longer count them.
 func (p *Policy[K, V]) withdrawVotes() {
 	if g := p.group; g != nil {
-		for i := range g.votes(p.slot) {
-			g.votes(p.slot)[i].Store(0)
+		mine := g.votes(p.slot)
+		for i := range mine {
+			mine[i].Store(0)
 		}
 	}
 }
