@@ -205,6 +205,28 @@ func (c *Cache[K, V]) StoreTTL(key K, value V, ttl time.Duration) {
 	}
 }
 
+// SetTTL gives the entry for key a new time to live, counted from now,
+// without writing its value, and reports whether there was one (present
+// and not expired). A ttl of 0 makes the entry never expire, whatever
+// [Options.TTL] says. Use it to extend a session on activity, or to make
+// an entry that has been found out of date go soon without removing it at
+// once. Like [Cache.Peek] it records no use: no hit or miss is counted,
+// the policy does not see it, and it does not start or postpone a refresh
+// ([Options.RefreshAfter] counts from the last write). With
+// [Options.ExpireAfterAccess], ttl is the entry's time to live from then
+// on, restarted by each read, until the next write gives it another.
+// SetTTL panics if ttl is negative. otter calls it SetExpiresAfter.
+func (c *Cache[K, V]) SetTTL(key K, ttl time.Duration) bool {
+	if ttl < 0 {
+		panic(fmt.Sprintf("cache: SetTTL with a negative ttl (%v)", ttl))
+	}
+	ok := c.eng.SetTTL(key, int64(ttl))
+	if ok && ttl > 0 {
+		startReclaimer(c)
+	}
+	return ok
+}
+
 // LoadOrStore returns the existing value for key if present. Otherwise it
 // stores and returns value. loaded reports whether the value was loaded.
 func (c *Cache[K, V]) LoadOrStore(key K, value V) (actual V, loaded bool) {

@@ -46,7 +46,11 @@ func TestCache_ConcurrentMixedOperationsKeepInvariants(t *testing.T) {
 				case 3:
 					c.Store(k, v)
 				case 4:
-					c.StoreTTL(k, v, time.Duration(i%3)*time.Microsecond)
+					if i%24 == 4 {
+						c.SetTTL(k, time.Duration(i%3)*time.Microsecond)
+					} else {
+						c.StoreTTL(k, v, time.Duration(i%3)*time.Microsecond)
+					}
 				case 5:
 					got, _ := c.LoadOrStore(k, v)
 					check("LoadOrStore", k, got, true)

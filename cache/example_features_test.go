@@ -321,3 +321,23 @@ func ExampleCache_PeekEntry() {
 	// Cache-Control: max-age=3600
 	// hits: 0
 }
+
+// A session lives 15 minutes from login. SetTTL changes that without
+// rewriting the session: an hour for "keep me signed in", and a minute at
+// logout instead of a delete, so that requests still in flight find it.
+func ExampleCache_SetTTL() {
+	sessions := cache.Must(cache.Options[string, string]{Capacity: 10_000, TTL: 15 * time.Minute})
+	defer sessions.Close()
+	sessions.Store("token-1", "alice")
+	sessions.SetTTL("token-1", time.Hour) // "keep me signed in"
+	e, _ := sessions.PeekEntry("token-1")
+	fmt.Println(e.Value, "for", e.ExpiresIn.Round(time.Minute))
+	sessions.SetTTL("token-1", time.Minute) // logged out
+	e, _ = sessions.PeekEntry("token-1")
+	fmt.Println(e.Value, "for", e.ExpiresIn.Round(time.Minute))
+	fmt.Println("renewed an absent session:", sessions.SetTTL("token-2", time.Hour))
+	// Output:
+	// alice for 1h0m0s
+	// alice for 1m0s
+	// renewed an absent session: false
+}

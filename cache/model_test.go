@@ -186,6 +186,7 @@ const (
 	opCompute
 	opSetCapacity
 	opPeek
+	opSetTTL
 	opCount
 )
 
@@ -421,6 +422,23 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		}
 		if ok && (got.ExpiresIn != left || int(got.Weight) != m.weight(k, e.value)) {
 			t.Fatalf("%s: PeekEntry = %+v, want ExpiresIn %v and Weight %d", desc, got, left, m.weight(k, e.value))
+		}
+	case opSetTTL:
+		// A new time to live for a live entry, with nothing else changed:
+		// no use recorded, and under eaa the TTL that hits restart.
+		ttl := time.Duration(v%4) * tick
+		ok := c.SetTTL(k, ttl)
+		m.purge()
+		e, present := m.entries[k]
+		if present {
+			e.ttl, e.expireAt = ttl, time.Time{}
+			if ttl > 0 {
+				e.expireAt = m.clock.Now().Add(ttl)
+			}
+			m.entries[k] = e
+		}
+		if ok != present {
+			t.Fatalf("%s: SetTTL(%v) = %v, model has the key: %v", desc, ttl, ok, present)
 		}
 	case opSetCapacity:
 		capacity := 1 + v%6

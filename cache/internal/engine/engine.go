@@ -1052,12 +1052,38 @@ func (s *shard[K, V]) rejectLocked(key K, value V) {
 	}
 }
 
+// SetTTL gives key's live entry a time to live of ttl from now (0: it
+// never expires), and reports whether there was one. It writes neither
+// the value nor the write time, and records no use.
+func (e *Engine[K, V]) SetTTL(key K, ttl int64) bool {
+	s, h := e.shardFor(key)
+	now := e.lockAt(s, ttl > 0)
+	n := s.liveLocked(key, h, now)
+	if n != nil {
+		if s.aux != nil {
+			a := s.aux[n]
+			a.ttl = ttl // what a hit restarts the entry with, under ExpireAfterAccess
+			s.aux[n] = a
+		}
+		e.setExpiryLocked(s, n, now, ttl)
+	}
+	s.unlock()
+	s.deliver()
+	return n != nil
+}
+
 // scheduleLocked sets n's expiry (and write time) for a write at now with
 // ttl.
 func (e *Engine[K, V]) scheduleLocked(s *shard[K, V], n *node.Node[K, V], now, ttl int64) {
 	if s.aux != nil {
 		s.aux[n] = aux{born: now, ttl: ttl}
 	}
+	e.setExpiryLocked(s, n, now, ttl)
+}
+
+// setExpiryLocked sets n to expire ttl after now (never if ttl is 0), on the
+// shard's wheel.
+func (e *Engine[K, V]) setExpiryLocked(s *shard[K, V], n *node.Node[K, V], now, ttl int64) {
 	at := e.expireAt(now, ttl)
 	if n.ExpireAt.Load() != at { // an atomic store costs a locked instruction; skip it when nothing changes
 		n.ExpireAt.Store(at)
