@@ -160,7 +160,8 @@ func (c *Cache[K, V]) Load(key K) (value V, ok bool) { return c.eng.Load(key) }
 // it Peek, otter GetEntryQuietly.
 func (c *Cache[K, V]) Peek(key K) (value V, ok bool) { return c.eng.Peek(key) }
 
-// Entry is what [Cache.PeekEntry] tells of an entry.
+// Entry is what [Cache.PeekEntry], [Cache.Hottest] and [Cache.Coldest]
+// tell of an entry.
 type Entry[K comparable, V any] struct {
 	Key   K
 	Value V
@@ -186,6 +187,38 @@ func (c *Cache[K, V]) PeekEntry(key K) (Entry[K, V], bool) {
 		return Entry[K, V]{}, false
 	}
 	return Entry[K, V]{Key: key, Value: v, Weight: w, ExpiresIn: time.Duration(ttl)}, true
+}
+
+// Hottest returns up to n live entries, those the eviction policy would
+// keep longest first: for LRU the most recently used, for LFU the most
+// used, for W-TinyLFU the protected entries, then probation, then the
+// admission window, each most recent first; entries that weigh 0 (pinned,
+// never evicted) come before all of them. Use it to warm another cache or
+// node with what this one values most, or to see what a cache holds.
+//
+// With several shards each ranks its own entries and the result takes one
+// from each shard in turn, so the order across shards is by rank within
+// each. Each shard is copied under its lock, one at a time, and gives at
+// most n entries; the slice is the caller's, so unlike otter's Hottest no
+// lock is held while the caller goes through it, and it may use the cache.
+// Like [Cache.Peek] it records no use. Hottest panics if n is negative.
+func (c *Cache[K, V]) Hottest(n int) []Entry[K, V] { return c.ranked("Hottest", false, n) }
+
+// Coldest is [Cache.Hottest] in reverse: up to n live entries, those the
+// eviction policy would give up first (the next victims, for LRU and LFU)
+// first, and entries that weigh 0 last.
+func (c *Cache[K, V]) Coldest(n int) []Entry[K, V] { return c.ranked("Coldest", true, n) }
+
+func (c *Cache[K, V]) ranked(name string, coldest bool, n int) []Entry[K, V] {
+	if n < 0 {
+		panic(fmt.Sprintf("cache: %s with a negative count (%d)", name, n))
+	}
+	entries := c.eng.Ranked(coldest, n)
+	out := make([]Entry[K, V], len(entries))
+	for i, e := range entries {
+		out[i] = Entry[K, V]{Key: e.Key, Value: e.Value, Weight: e.Weight, ExpiresIn: time.Duration(e.TTL)}
+	}
+	return out
 }
 
 // Store sets the value for key. It expires after [Options.TTL], or the time

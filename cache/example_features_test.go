@@ -341,3 +341,27 @@ func ExampleCache_SetTTL() {
 	// alice for 1m0s
 	// renewed an absent session: false
 }
+
+// Hottest warms a new cache (on another node, say) with what an old one
+// values most; Coldest shows what it would give up first.
+func ExampleCache_Hottest() {
+	old := cache.Must(cache.Options[string, int]{Capacity: 100, Shards: 1, Policy: cache.LRU})
+	defer old.Close()
+	for i, page := range []string{"/", "/about", "/pricing", "/blog"} {
+		old.Store(page, i)
+	}
+	old.Load("/") // the most recently used
+	fresh := cache.Must(cache.Options[string, int]{Capacity: 100})
+	defer fresh.Close()
+	for _, e := range old.Hottest(2) {
+		fmt.Println("warm", e.Key)
+		fresh.Store(e.Key, e.Value)
+	}
+	for _, e := range old.Coldest(1) {
+		fmt.Println("coldest", e.Key)
+	}
+	// Output:
+	// warm /
+	// warm /blog
+	// coldest /about
+}

@@ -187,6 +187,7 @@ const (
 	opSetCapacity
 	opPeek
 	opSetTTL
+	opRanked
 	opCount
 )
 
@@ -439,6 +440,54 @@ func step(t fataler, c *cache.Cache[int, int], m *model, op opKind, k, v int) {
 		}
 		if ok != present {
 			t.Fatalf("%s: SetTTL(%v) = %v, model has the key: %v", desc, ttl, ok, present)
+		}
+	case opRanked:
+		// Hottest (even v) or Coldest (odd v) of k%7 entries: the model's
+		// recency order, or its reverse, with the pinned entries (weight
+		// 0, in no order) first or last. Nothing is recorded or reclaimed.
+		n, coldest := k%7, v%2 == 1
+		got := c.Hottest(n)
+		if coldest {
+			got = c.Coldest(n)
+		}
+		var ranked, pinned []int
+		for _, key := range m.order {
+			e, ok := m.visible(key)
+			switch {
+			case !ok:
+			case m.weight(key, e.value) == 0:
+				pinned = append(pinned, key)
+			default:
+				ranked = append(ranked, key)
+			}
+		}
+		if coldest {
+			slices.Reverse(ranked)
+			ranked = append(ranked, pinned...)
+		} else {
+			ranked = append(pinned, ranked...)
+		}
+		want := ranked[:min(n, len(ranked))]
+		var gotKeys []int
+		for _, g := range got {
+			gotKeys = append(gotKeys, g.Key)
+			e, _ := m.visible(g.Key)
+			var left time.Duration
+			if !e.expireAt.IsZero() {
+				left = e.expireAt.Sub(m.clock.Now())
+			}
+			if g.Value != e.value || int(g.Weight) != m.weight(g.Key, e.value) || g.ExpiresIn != left {
+				t.Fatalf("%s: ranked entry %+v, model has value %d, weight %d, %v left", desc, g, e.value, m.weight(g.Key, e.value), left)
+			}
+		}
+		// Pinned entries come in map order: compare them as a set.
+		same := len(gotKeys) == len(want) && len(slices.Compact(slices.Sorted(slices.Values(gotKeys)))) == len(gotKeys)
+		for i := 0; same && i < len(want); i++ {
+			wp, gp := slices.Contains(pinned, want[i]), slices.Contains(pinned, gotKeys[i])
+			same = wp && gp || gotKeys[i] == want[i]
+		}
+		if !same {
+			t.Fatalf("%s: coldest %v: got %v, model ranks %v (pinned %v)", desc, coldest, gotKeys, want, pinned)
 		}
 	case opSetCapacity:
 		capacity := 1 + v%6

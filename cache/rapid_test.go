@@ -44,7 +44,7 @@ var opNames = [opCount]string{
 	"Load", "Store", "StoreTTL", "LoadOrStore", "LoadAndDelete", "Delete", "Swap",
 	"CompareAndSwap", "CompareAndDelete", "Range", "Clear", "Len", "AdvanceClock",
 	"LoadOrCompute", "LoadOrComputeFail", "LoadOrComputeAll", "Keys", "Values", "Snapshot",
-	"Compute", "SetCapacity", "Peek", "SetTTL",
+	"Compute", "SetCapacity", "Peek", "SetTTL", "Ranked",
 }
 
 // TestCache_MatchesSyncMap checks the sync.Map method set against a real

@@ -135,6 +135,8 @@ type Policy[K comparable, V any] interface {
 	// Ordered calls f for each entry, most valuable first, until f returns
 	// false (snapshots save in this order).
 	Ordered(f func(*node.Node[K, V]) bool)
+	// Coldest calls f for each entry in the reverse of Ordered's order.
+	Coldest(f func(*node.Node[K, V]) bool)
 }
 
 // Cause is why an entry left the cache (or, for Rejected, never entered it).

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"time"
 
 	"github.com/hotpath/hotpath/cache/internal/node"
@@ -10,11 +11,13 @@ import (
 // snapshots, Clear, Len, reclamation and statistics. Each visits the shards
 // one at a time, so none of them holds more than one shard's lock.
 
-// Entry is one entry as Range and Snapshot copy it out of a shard.
+// Entry is one entry as Range and Ranked copy it out of a shard (Range
+// sets only Key and Value).
 type Entry[K comparable, V any] struct {
-	Key   K
-	Value V
-	TTL   int64 // time left to live in nanoseconds; 0: never expires
+	Key    K
+	Value  V
+	Weight uint32
+	TTL    int64 // time left to live in nanoseconds; 0: never expires
 }
 
 // Range calls f for each live entry, shard by shard, with no lock held, so f
@@ -42,10 +45,19 @@ func (e *Engine[K, V]) Range(f func(key K, value V) bool) {
 	}
 }
 
-// Snapshot returns the live entries, hottest first: each shard's pinned
-// entries (see pinned), then its others in its policy's order (most
-// valuable first), interleaved across shards.
-func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
+// Snapshot returns the live entries, hottest first (see Ranked).
+func (e *Engine[K, V]) Snapshot() []Entry[K, V] { return e.Ranked(false, math.MaxInt) }
+
+// Ranked returns up to limit live entries, hottest first: each shard's
+// pinned entries (see pinned), then its others in its policy's order (most
+// valuable first), interleaved across shards, one from each in turn; or,
+// with coldest, the reverse of each shard's order, interleaved the same
+// way. It records no use. Each shard is copied under its lock, one shard
+// at a time, and gives at most limit entries.
+func (e *Engine[K, V]) Ranked(coldest bool, limit int) []Entry[K, V] {
+	if limit <= 0 {
+		return nil
+	}
 	perShard := make([][]Entry[K, V], len(e.shards))
 	total := 0
 	for i := range e.shards {
@@ -59,25 +71,34 @@ func (e *Engine[K, V]) Snapshot() []Entry[K, V] {
 				if at := n.ExpireAt.Load(); at != 0 {
 					left = at - now
 				}
-				perShard[i] = append(perShard[i], Entry[K, V]{Key: n.Key, Value: n.Value, TTL: left})
+				perShard[i] = append(perShard[i], Entry[K, V]{Key: n.Key, Value: n.Value, Weight: n.Weight, TTL: left})
 			}
-			return true
+			return len(perShard[i]) < limit
 		}
-		if e.weigh != nil {
+		pinnedOnes := func() {
+			if e.weigh == nil || len(perShard[i]) >= limit {
+				return
+			}
 			for n := range s.m.All() { // the pinned entries, which the policy does not hold
-				if pinned(n) {
-					add(n)
+				if pinned(n) && !add(n) {
+					return
 				}
 			}
 		}
-		s.policy.Ordered(add)
+		if coldest {
+			s.policy.Coldest(add)
+			pinnedOnes()
+		} else {
+			pinnedOnes()
+			s.policy.Ordered(add)
+		}
 		total += len(perShard[i])
 		s.unlock()
 	}
-	out := make([]Entry[K, V], 0, total)
-	for j := 0; len(out) < total; j++ {
+	out := make([]Entry[K, V], 0, min(total, limit))
+	for j := 0; len(out) < cap(out); j++ {
 		for i := range perShard {
-			if j < len(perShard[i]) {
+			if j < len(perShard[i]) && len(out) < cap(out) {
 				out = append(out, perShard[i][j])
 			}
 		}

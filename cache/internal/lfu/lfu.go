@@ -138,3 +138,16 @@ func (p *Policy[K, V]) Ordered(f func(*node.Node[K, V]) bool) {
 		}
 	}
 }
+
+// Coldest calls f for each entry in the reverse of Ordered's order, least
+// used first (least recent first among equal counts), until f returns
+// false.
+func (p *Policy[K, V]) Coldest(f func(*node.Node[K, V]) bool) {
+	for c := 1; c <= maxFreq; c++ {
+		for n := p.lists[c].Front(); n != nil; n = p.lists[c].Next(n) {
+			if !f(n) {
+				return
+			}
+		}
+	}
+}

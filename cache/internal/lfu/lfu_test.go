@@ -102,7 +102,7 @@ func TestPolicy_AgingHalvesCounts(t *testing.T) {
 	}
 }
 
-func TestPolicy_OrderedMostUsedFirst(t *testing.T) {
+func TestPolicy_OrderedMostUsedFirstAndColdestReverses(t *testing.T) {
 	p := New[int, int](100)
 	a, b, c := &node.Node[int, int]{Key: 1}, &node.Node[int, int]{Key: 2}, &node.Node[int, int]{Key: 3}
 	p.Add(a)
@@ -115,5 +115,10 @@ func TestPolicy_OrderedMostUsedFirst(t *testing.T) {
 	p.Ordered(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
 	if !slices.Equal(got, []int{2, 3, 1}) {
 		t.Fatalf("Ordered = %v, want [2 3 1]", got)
+	}
+	got = got[:0]
+	p.Coldest(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
+	if !slices.Equal(got, []int{1, 3, 2}) || p.Victim() != a {
+		t.Fatalf("Coldest = %v, want [1 3 2], the victim first", got)
 	}
 }

@@ -54,3 +54,10 @@ func (p *Policy[K, V]) Ordered(f func(*node.Node[K, V]) bool) {
 	for n := p.l.Back(); n != nil && f(n); n = p.l.Prev(n) {
 	}
 }
+
+// Coldest calls f for each entry from least to most recently used, the
+// order Victim takes them in, until f returns false.
+func (p *Policy[K, V]) Coldest(f func(*node.Node[K, V]) bool) {
+	for n := p.l.Front(); n != nil && f(n); n = p.l.Next(n) {
+	}
+}

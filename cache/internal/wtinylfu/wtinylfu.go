@@ -762,3 +762,16 @@ func (p *Policy[K, V]) Ordered(f func(*node.Node[K, V]) bool) {
 		}
 	}
 }
+
+// Coldest calls f for each entry in the reverse of Ordered's order until f
+// returns false: the window, then probation, then the protected list, each
+// from least to most recently used.
+func (p *Policy[K, V]) Coldest(f func(*node.Node[K, V]) bool) {
+	for _, l := range []*list.List[K, V]{&p.window, &p.probation, &p.protected} {
+		for n := l.Front(); n != nil; n = l.Next(n) {
+			if !f(n) {
+				return
+			}
+		}
+	}
+}

@@ -235,7 +235,7 @@ func TestShadow_WeightedRequestsCountAsTheEvidenceTheyAre(t *testing.T) {
 
 type listT = listOf[int, int]
 
-func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
+func TestPolicy_OrderedListsProtectedFirstAndColdestReverses(t *testing.T) {
 	p := New[int, int](100, hash)
 	nodes := make([]*node.Node[int, int], 5)
 	for i := range nodes {
@@ -249,6 +249,12 @@ func TestPolicy_OrderedListsProtectedFirst(t *testing.T) {
 	p.Ordered(func(n *node.Node[int, int]) bool { got = append(got, n.Key); return true })
 	if len(got) != 5 || got[0] != 1 {
 		t.Fatalf("Ordered = %v, want 5 entries with the protected entry 1 first", got)
+	}
+	var cold []int
+	p.Coldest(func(n *node.Node[int, int]) bool { cold = append(cold, n.Key); return true })
+	slices.Reverse(got)
+	if !slices.Equal(cold, got) {
+		t.Fatalf("Coldest = %v, want Ordered's order reversed, %v", cold, got)
 	}
 }
 
