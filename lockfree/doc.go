@@ -30,7 +30,9 @@
 // loop ends as a range over a channel ends. No item whose enqueue took
 // effect before Close is lost. Unlike close on a channel, Close on a
 // [Queue] or [UnboundedQueue] may be called more than once and from any
-// goroutine; an [SPSCQueue] is closed by its producer.
+// goroutine; an [SPSCQueue] is closed by its producer. Each queue's All
+// ([Queue.All]) is that loop as an iterator: for v := range q.All(ctx)
+// receives as for v := range ch does.
 //
 // # Memory model
 //

@@ -161,3 +161,24 @@ func ExampleStack() {
 	fmt.Println()
 	// Output: 3 2 1
 }
+
+// All is the queue's form of ranging over a channel: the loop takes each
+// item as it comes and ends when the queue is closed and drained.
+func ExampleQueue_All() {
+	q := lockfree.NewQueue[string](4)
+	go func() {
+		for _, job := range []string{"resize", "encode", "upload", "notify", "clean up"} {
+			q.Enqueue(context.Background(), job) // waits while the queue is full
+		}
+		q.Close()
+	}()
+	for job := range q.All(context.Background()) {
+		fmt.Println(job)
+	}
+	// Output:
+	// resize
+	// encode
+	// upload
+	// notify
+	// clean up
+}

@@ -1,7 +1,9 @@
 package lockfree
 
 import (
+	"context"
 	"errors"
+	"iter"
 	"math/bits"
 	"runtime"
 )
@@ -111,3 +113,16 @@ type noCopy struct{}
 
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
+
+// received is each queue's All: the items dequeue returns, one at a time
+// as the loop asks for them, until it returns an error.
+func received[T any](ctx context.Context, dequeue func(context.Context) (T, error)) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			v, err := dequeue(ctx)
+			if err != nil || !yield(v) {
+				return
+			}
+		}
+	}
+}

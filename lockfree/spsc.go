@@ -3,6 +3,7 @@ package lockfree
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sync/atomic"
 	"unsafe"
 
@@ -189,6 +190,15 @@ func (q *SPSCQueue[T]) dequeueSlow(ctx context.Context) (T, error) {
 
 // pollDequeue is tryDequeue as wait.Until polls it (see polledDequeue).
 func (q *SPSCQueue[T]) pollDequeue() (dequeued[T], bool) { return polledDequeue(q.tryDequeue()) }
+
+// All returns an iterator over the items as [SPSCQueue.Dequeue] takes them,
+// the queue's form of ranging over a channel: each item the loop receives
+// is taken out of the queue, the loop waits (parked) while the queue is
+// empty, and it ends once the queue is closed and drained, or when ctx
+// ends (check ctx.Err() to tell which). An item is taken only when the
+// loop asks for the next one, so a loop that breaks leaves the rest in the
+// queue. Only the consumer may use it.
+func (q *SPSCQueue[T]) All(ctx context.Context) iter.Seq[T] { return received(ctx, q.Dequeue) }
 
 // Close closes the queue after the items already enqueued: the consumer
 // takes them and then gets [ErrClosed] from Dequeue, waking if it is

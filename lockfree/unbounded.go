@@ -2,6 +2,7 @@ package lockfree
 
 import (
 	"context"
+	"iter"
 	"sync/atomic"
 	"unsafe"
 
@@ -229,6 +230,15 @@ func (q *UnboundedQueue[T]) pollDequeue() (dequeued[T], bool) { return polledDeq
 // last reports whether next, a segment's next link, shows that the segment
 // is the last: nil, or Close's mark.
 func last[T any](next *segment[T]) bool { return next == nil || next.slots == nil }
+
+// All returns an iterator over the items as [UnboundedQueue.Dequeue] takes them,
+// the queue's form of ranging over a channel: each item the loop receives
+// is taken out of the queue, the loop waits (parked) while the queue is
+// empty, and it ends once the queue is closed and drained, or when ctx
+// ends (check ctx.Err() to tell which). An item is taken only when the
+// loop asks for the next one, so a loop that breaks leaves the rest in the
+// queue.
+func (q *UnboundedQueue[T]) All(ctx context.Context) iter.Seq[T] { return received(ctx, q.Dequeue) }
 
 // Close closes the queue: Enqueue then panics, Dequeue takes the items
 // already in the queue and then returns [ErrClosed], and consumers parked
