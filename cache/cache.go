@@ -68,8 +68,8 @@ import (
 //
 // A cache with a TTL (or an Expiry function), or one that has stored an
 // entry with [Cache.StoreTTL], runs one goroutine that reclaims expired
-// entries about once a second, and a cache with [Options.RefreshAfter] runs
-// one goroutine per refresh in flight. Call [Cache.Close] to stop them; a
+// entries about once a second, and a cache with [Options.Refresh] runs one
+// goroutine per refresh in flight. Call [Cache.Close] to stop them; a
 // cache dropped without Close stops them when it is garbage collected (no
 // goroutine keeps it reachable).
 type Cache[K comparable, V any] struct {
@@ -77,6 +77,8 @@ type Cache[K comparable, V any] struct {
 	eng   *engine.Engine[K, V]
 	equal func(a, b V) bool
 	bg    *reclaimer // a separate allocation: see reclaimer
+	// refreshes records that Options.Refresh is set, for Refresh.
+	refreshes bool
 }
 
 // New returns an empty cache, or an error wrapping [ErrInvalidOptions] that
@@ -90,8 +92,9 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		shards = engine.DefaultShards(opts.Capacity, engine.MinShardCapacity)
 	}
 	c := &Cache[K, V]{
-		equal: equalFunc[V](),
-		bg:    &reclaimer{},
+		equal:     equalFunc[V](),
+		bg:        &reclaimer{},
+		refreshes: opts.Refresh != nil,
 	}
 	cfg := engine.Config[K, V]{
 		Capacity:          opts.Capacity,
@@ -187,6 +190,24 @@ func (c *Cache[K, V]) PeekEntry(key K) (Entry[K, V], bool) {
 		return Entry[K, V]{}, false
 	}
 	return Entry[K, V]{Key: key, Value: v, Weight: w, ExpiresIn: time.Duration(ttl)}, true
+}
+
+// Refresh reloads key's entry in the background with [Options.Refresh],
+// now, whether or not it is due ([Options.RefreshAfter]), and reports
+// whether it started a reload. Until the new value comes, reads return
+// the old one, so a caller who learns that the source changed can renew
+// an entry without the misses, and the burst of loads, that a Delete
+// would cause. The new value replaces the old only if no write or delete
+// of the key came in between, and a failed reload keeps the old value, as
+// with automatic refreshes. Refresh returns false, and starts nothing, if
+// key has no live entry, if a load or refresh of it is already in flight
+// (that one brings a value as new), or once the cache is closed. It
+// panics if Options.Refresh is nil. otter calls it Refresh.
+func (c *Cache[K, V]) Refresh(key K) bool {
+	if !c.refreshes {
+		panic("cache: Refresh without Options.Refresh")
+	}
+	return c.eng.Refresh(key)
 }
 
 // Hottest returns up to n live entries, those the eviction policy would

@@ -365,3 +365,27 @@ func ExampleCache_Hottest() {
 	// warm /blog
 	// coldest /about
 }
+
+// A feature flag service pushes "flags changed": Refresh reloads the entry
+// in the background while readers keep getting the old value, instead of
+// a Delete that would send every reader to the source at once.
+func ExampleCache_Refresh() {
+	c := cache.Must(cache.Options[string, string]{
+		Capacity: 100,
+		Refresh: func(ctx context.Context, key, old string) (string, error) {
+			return "dark-mode=on", nil // fetch from the flag service
+		},
+	})
+	defer c.Close()
+	c.Store("flags", "dark-mode=off")
+	fmt.Println("started:", c.Refresh("flags"))
+	v, _ := c.Load("flags")
+	for v == "dark-mode=off" { // the old value until the reload lands
+		time.Sleep(time.Millisecond)
+		v, _ = c.Load("flags")
+	}
+	fmt.Println(v)
+	// Output:
+	// started: true
+	// dark-mode=on
+}

@@ -103,7 +103,9 @@ type Options[K comparable, V any] struct {
 	RefreshAfter time.Duration
 
 	// Refresh computes a new value for a key whose entry is due for a
-	// refresh, given the old value. It runs on a goroutine of its own, with
+	// refresh (see RefreshAfter), or that [Cache.Refresh] names, given the
+	// old value. Without RefreshAfter, entries are refreshed only when
+	// Cache.Refresh asks. It runs on a goroutine of its own, with
 	// a context that [Cache.Close] cancels; Close waits for it to return. A
 	// Refresh that panics, or whose value the Weigher or Expiry panics on,
 	// counts as a failed refresh.
@@ -148,9 +150,6 @@ func (o *Options[K, V]) validate() error {
 	}
 	if o.RefreshAfter > 0 && o.Refresh == nil {
 		return fmt.Errorf("%w: RefreshAfter is %v but Refresh is nil", ErrInvalidOptions, o.RefreshAfter)
-	}
-	if o.Refresh != nil && o.RefreshAfter == 0 {
-		return fmt.Errorf("%w: Refresh is set but RefreshAfter is 0", ErrInvalidOptions)
 	}
 	return o.Policy.validate()
 }

@@ -26,7 +26,6 @@ func TestNew_RejectsInvalidOptionsWithClearErrors(t *testing.T) {
 		{"unknown policy", cache.Options[int, int]{Capacity: 10, Policy: cache.Policy(42)}, "unknown policy Policy(42)"},
 		{"negative RefreshAfter", cache.Options[int, int]{Capacity: 10, RefreshAfter: -1, Refresh: refreshNop}, "RefreshAfter must be >= 0, got -1ns"},
 		{"RefreshAfter without Refresh", cache.Options[int, int]{Capacity: 10, RefreshAfter: time.Second}, "RefreshAfter is 1s but Refresh is nil"},
-		{"Refresh without RefreshAfter", cache.Options[int, int]{Capacity: 10, Refresh: refreshNop}, "Refresh is set but RefreshAfter is 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -262,3 +262,62 @@ func TestExpiry_GivesEachEntryItsOwnTTL(t *testing.T) {
 		t.Fatalf("after 2 ticks: never %v, one %v, three %v; want true, false, true", never, one, three)
 	}
 }
+
+// TestRefresh_OnDemand: Cache.Refresh reloads an entry now, though no
+// RefreshAfter is set (Refresh alone is valid options: refreshes on demand
+// only); reads return the old value until the new one comes; a second
+// Refresh while one runs, a Refresh of an absent or expired key, and one
+// after Close start nothing; and it panics without Options.Refresh.
+func TestRefresh_OnDemand(t *testing.T) {
+	clock := newFakeClock()
+	r := newRefresher()
+	c := cache.Must(cache.Options[int, int]{Capacity: 16, Clock: clock, Refresh: r.refresh})
+	defer c.Close()
+	c.Store(1, 10)
+	clock.Advance(time.Hour)
+	if v, _ := c.Load(1); v != 10 || r.calls.Load() != 0 {
+		t.Fatal("a read refreshed an entry without RefreshAfter")
+	}
+	if !c.Refresh(1) {
+		t.Fatal("Refresh(1) = false for a live entry")
+	}
+	if k := <-r.started; k != 1 {
+		t.Fatalf("refresh started for key %d, want 1", k)
+	}
+	if c.Refresh(1) {
+		t.Fatal("a second Refresh(1) started while the first ran")
+	}
+	if v, ok := c.Load(1); !ok || v != 10 {
+		t.Fatalf("Load(1) during the refresh = (%d, %v), want the old value", v, ok)
+	}
+	r.results <- refreshResult{v: 11}
+	waitFor(t, "the refreshed value is stored", func() bool { v, _ := c.Load(1); return v == 11 })
+	if c.Refresh(2) {
+		t.Fatal("Refresh of a key never stored = true")
+	}
+	c.StoreTTL(3, 30, tick)
+	clock.Advance(tick)
+	if c.Refresh(3) {
+		t.Fatal("Refresh of an expired entry = true")
+	}
+	if s := c.Stats(); s.LoadSuccesses != 1 {
+		t.Fatalf("LoadSuccesses = %d, want the one refresh", s.LoadSuccesses)
+	}
+	c.Close()
+	if c.Refresh(1) {
+		t.Fatal("Refresh after Close = true")
+	}
+	if n := r.calls.Load(); n != 1 {
+		t.Fatalf("%d refreshes ran, want 1", n)
+	}
+
+	plain := cache.Must(cache.Options[int, int]{Capacity: 16})
+	defer plain.Close()
+	plain.Store(1, 1)
+	defer func() {
+		if r := recover(); r == nil {
+			t.Fatal("Refresh without Options.Refresh did not panic")
+		}
+	}()
+	plain.Refresh(1)
+}

@@ -411,12 +411,28 @@ func (e *Engine[K, V]) LoadOrComputeAll(ctx context.Context, keys []K,
 // startRefresh reloads key in the background if it is still due and no load
 // or refresh of it is in flight.
 func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
+	e.refreshEntry(s, key, s.m.Hash(key), true)
+}
+
+// Refresh starts a refresh of key's live entry now, due or not (see
+// refreshEntry); the engine must have a refresh function.
+func (e *Engine[K, V]) Refresh(key K) bool {
+	s, h := e.shardFor(key)
+	return e.refreshEntry(s, key, h, false)
+}
+
+// refreshEntry starts a refresh of key's live entry, whose hash is h, and
+// reports whether it did: not when a load or refresh of the key is in
+// flight (it will do), nor once the engine is closed, nor, if due is set,
+// when the entry was written less than refreshAfter ago.
+func (e *Engine[K, V]) refreshEntry(s *shard[K, V], key K, h uint64, due bool) bool {
 	now := e.now() // before the lock: see timeBefore
 	s.lock()
-	n := s.m.Get(key, s.m.Hash(key))
-	if n == nil || !n.Live() || s.calls[key] != nil || now-s.aux[n].born < e.refreshAfter || !e.bg.add() {
+	n := s.m.Get(key, h)
+	if n == nil || !n.Live() || n.Expired(now) || s.calls[key] != nil ||
+		due && now-s.aux[n].born < e.refreshAfter || !e.bg.add() {
 		s.unlock()
-		return
+		return false
 	}
 	c := &call[V]{retry: true, refresh: true}
 	if s.calls == nil {
@@ -426,6 +442,7 @@ func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
 	old := n.Value
 	s.unlock()
 	go e.runRefresh(s, key, old, c)
+	return true
 }
 
 // runRefresh is the goroutine of one refresh. A refresh function that panics
