@@ -15,13 +15,14 @@ func TestHottestAndColdest_AcrossShards(t *testing.T) {
 	for _, policy := range []cache.Policy{cache.LRU, cache.LFU, cache.WTinyLFU} {
 		t.Run(policy.String(), func(t *testing.T) {
 			clock := newFakeClock()
-			c := cache.Must(cache.Options[int, int]{Capacity: 400, Shards: 4, Policy: policy, Clock: clock})
+			// A fixed hash seed, and 40 used keys: every shard holds some.
+			c := cache.Must(cache.Options[int, int]{Capacity: 400, Shards: 4, Policy: policy, Clock: clock, HashSeed: 1})
 			defer c.Close()
 			for k := range 100 {
 				c.Store(k, -k)
 			}
 			for range 3 {
-				for k := range 10 {
+				for k := range 40 {
 					c.Load(k)
 				}
 			}
@@ -56,9 +57,19 @@ func TestHottestAndColdest_AcrossShards(t *testing.T) {
 			// Each shard's top comes first: the four hottest are keys the
 			// loads used, the four coldest keys they did not.
 			for i := range 4 {
-				if hk[i] >= 10 || ck[i] < 10 {
-					t.Fatalf("Hottest starts %v, Coldest %v: want used keys (< 10) first in one, unused last", hk[:4], ck[:4])
+				if hk[i] >= 40 || ck[i] < 40 {
+					t.Fatalf("Hottest starts %v, Coldest %v: want used keys (< 40) first in one, unused last", hk[:4], ck[:4])
 				}
+			}
+			// One from each shard in turn: the most recently used key is
+			// the top of its shard, so among the first four whatever its
+			// shard; for LRU and LFU the oldest unused key, 40, is the
+			// first victim of its shard, so among Coldest's first four.
+			if !slices.Contains(hk[:4], 39) {
+				t.Fatalf("Hottest starts %v: want the last key used, 39, among the shards' tops", hk[:4])
+			}
+			if policy != cache.WTinyLFU && !slices.Contains(ck[:4], 40) {
+				t.Fatalf("Coldest starts %v: want the oldest unused key, 40, among the shards' next victims", ck[:4])
 			}
 			if after := c.Stats(); after != before {
 				t.Fatalf("Stats changed from %+v to %+v by Hottest and Coldest", before, after)
