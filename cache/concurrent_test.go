@@ -73,9 +73,14 @@ func TestCache_ConcurrentMixedOperationsKeepInvariants(t *testing.T) {
 				case 9:
 					c.CompareAndDelete(k, v)
 				case 10:
-					if i%500 == 10 {
+					switch {
+					case i%500 == 10:
 						c.Range(func(k, v int) bool { check("Range", k, v, true); return true })
-					} else {
+					case i%500 == 250:
+						for _, e := range append(c.Hottest(8), c.Coldest(8)...) {
+							check("Hottest or Coldest", e.Key, e.Value, true)
+						}
+					default:
 						c.Delete(k)
 					}
 				case 11:

@@ -85,7 +85,14 @@ func TestCache_EveryFeatureUnderConcurrency(t *testing.T) {
 							check("LoadOrComputeAll", key, v)
 						}
 					case 6:
-						c.Delete(k)
+						switch i % 40 {
+						case 6:
+							c.Refresh(k)
+						case 16:
+							c.SetTTL(k, time.Duration(i%3)*time.Millisecond)
+						default:
+							c.Delete(k)
+						}
 					case 7:
 						if v, ok := c.Swap(k, k*1000+w); ok {
 							check("Swap", k, v)
