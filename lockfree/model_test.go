@@ -164,7 +164,12 @@ func TestUnboundedQueue_MatchesSliceModel(t *testing.T) {
 			},
 			"Dequeue": func(t *rapid.T) { dequeueStep(t, q, &model, closed) },
 			"Close":   func(*rapid.T) { q.Close(); closed = true },
-			"":        func(t *rapid.T) { checkClosed(t, q, closed) },
+			"": func(t *rapid.T) {
+				checkClosed(t, q, closed)
+				if q.Len() != len(model) {
+					t.Fatalf("Len() = %d, want %d", q.Len(), len(model))
+				}
+			},
 		})
 	})
 }

@@ -222,3 +222,71 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
+
+// UnboundedQueue.Len under concurrency: while producers and polling
+// consumers run (consumers that poll an empty queue give slots up before
+// their producers fill them, the case Len's counting must cancel out), a
+// monitor's Len stays between 0 and the enqueues begun less the dequeues
+// done; once everything has returned it is exact.
+func TestUnboundedQueue_LenIsExactWhenQuiescent(t *testing.T) {
+	const producers, consumers, each, taken = 4, 4, 20_000, 60_000
+	q := NewUnboundedQueue[int]()
+	q.segSlots = 8 // many segment boundaries
+	s := q.newSegment()
+	q.head.Store(s)
+	q.tail.Store(s)
+	var started, dequeued atomic.Int64
+	done := make(chan struct{})
+	var monitor sync.WaitGroup
+	monitor.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			taken := dequeued.Load()
+			n := q.Len()
+			if begun := started.Load(); n < 0 || int64(n) > begun-taken {
+				t.Errorf("Len() = %d with at most %d enqueues begun and at least %d dequeues done", n, begun, taken)
+				return
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for range producers {
+		wg.Go(func() {
+			for i := range each {
+				started.Add(1)
+				q.Enqueue(i)
+			}
+		})
+	}
+	var left atomic.Int64
+	left.Store(taken)
+	for range consumers {
+		wg.Go(func() {
+			for left.Add(-1) >= 0 {
+				for {
+					if _, ok := q.TryDequeue(); ok {
+						dequeued.Add(1)
+						break
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(done)
+	monitor.Wait()
+	if got, want := q.Len(), producers*each-taken; got != want {
+		t.Fatalf("Len() = %d after %d enqueues and %d dequeues, want %d", got, producers*each, taken, want)
+	}
+	for range 5 {
+		q.TryDequeue()
+	}
+	q.Close()
+	if got, want := q.Len(), producers*each-taken-5; got != want {
+		t.Fatalf("Len() after Close = %d, want %d", got, want)
+	}
+}

@@ -71,7 +71,10 @@ type UnboundedQueue[T any] struct {
 
 	segSlots uint64      // slots per segment; written once by NewUnboundedQueue
 	closed   atomic.Bool // set by Close once no enqueue can take effect any more
-	notEmpty wait.Set    // consumers waiting for an item
+	// closedIn is 1 + the number of slots claimed for enqueues before
+	// Close sealed the last segment, 0 until then (see Len).
+	closedIn atomic.Uint64
+	notEmpty wait.Set // consumers waiting for an item
 	_        [pad.CacheLineSize - unsafe.Sizeof(wait.Set{})]byte
 }
 
@@ -86,6 +89,10 @@ type segment[T any] struct {
 	_     [pad.CacheLineSize - 8]byte
 	next  atomic.Pointer[segment[T]]
 	slots []uslot[T]
+	// base is the number of slots in the segments before this one (its
+	// first slot's place in the queue's whole sequence of slots), for
+	// Len. Written before the segment is linked, read after.
+	base uint64
 }
 
 type uslot[T any] struct {
@@ -154,6 +161,7 @@ func (q *UnboundedQueue[T]) enqueue(v T) {
 			spare.slots[0].state.Store(slotFull)
 			spare.enq.Store(1)
 		}
+		spare.base = seg.base + q.segSlots // not yet shared: a plain write
 		if seg.next.CompareAndSwap(nil, spare) {
 			q.tail.CompareAndSwap(seg, spare)
 			return
@@ -256,10 +264,14 @@ func (q *UnboundedQueue[T]) Close() {
 	mark := &segment[T]{}
 	for {
 		seg := q.tail.Load()
-		seg.enq.Or(closedBit) // no slot of seg is claimed from here on
+		old := seg.enq.Or(closedBit) // no slot of seg is claimed from here on
 		next := seg.next.Load()
 		if next == nil && seg.next.CompareAndSwap(nil, mark) {
-			break // nor is a segment appended
+			// Nor is a segment appended. Enqueues that come later still
+			// add to enq before they find closedBit and panic, so Len
+			// counts from here.
+			q.closedIn.Store(1 + seg.base + min(old&^closedBit, q.segSlots))
+			break
 		}
 		if next = seg.next.Load(); next.slots == nil {
 			break // another Close got there
@@ -269,6 +281,38 @@ func (q *UnboundedQueue[T]) Close() {
 	}
 	q.closed.Store(true)
 	q.notEmpty.NotifyAll()
+}
+
+// Len returns the number of items in the queue: how many enqueues have
+// taken effect and not yet been matched by a dequeue. With concurrent
+// operations in flight it is a snapshot that may already be out of date:
+// never negative, and never more than the enqueues begun before the call
+// less the dequeues done before it. It costs a few atomic loads, whatever
+// the length, so a monitor may call it often (a backlog gauge, say).
+func (q *UnboundedQueue[T]) Len() int {
+	if q.segSlots == 0 {
+		panic(errNotCreated("UnboundedQueue", "NewUnboundedQueue"))
+	}
+	// At any one instant, the slots claimed by producers and not (yet) by
+	// consumers are the items in the queue and the enqueues still writing
+	// theirs; a slot that a consumer gave up before its producer came is
+	// behind both indices. The producers' index is read first: reading
+	// the consumers' one later can only make the count smaller (and then
+	// it is clamped at 0), never count an item that a dequeue had taken
+	// before the producers' index was read.
+	var in uint64
+	if c := q.closedIn.Load(); c != 0 {
+		in = c - 1
+	} else {
+		t := q.tail.Load()
+		in = t.base + min(t.enq.Load()&^closedBit, q.segSlots)
+	}
+	h := q.head.Load()
+	out := h.base + min(h.deq.Load(), q.segSlots)
+	if in <= out {
+		return 0
+	}
+	return int(in - out)
 }
 
 // Closed reports whether Close has finished closing the queue.
