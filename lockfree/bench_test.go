@@ -37,6 +37,16 @@ var benchBlockingShapes = []pcCase{{1, 1}, {2, 2}, {4, 4}, {16, 16}}
 // b.N among the consumers, so every put is matched by exactly one get and
 // nobody needs a shared counter, runs them all and reports the rate.
 func runProducersConsumers(b *testing.B, c pcCase, put func(v int), get func()) {
+	runBatches(b, c, put, func(n int) {
+		for range n {
+			get()
+		}
+	})
+}
+
+// runBatches is runProducersConsumers with consumers that each take their
+// n items however they like: take(n) returns once it has taken n.
+func runBatches(b *testing.B, c pcCase, put func(v int), take func(n int)) {
 	b.ReportAllocs()
 	runtime.GC()
 	b.ResetTimer()
@@ -57,9 +67,7 @@ func runProducersConsumers(b *testing.B, c pcCase, put func(v int), get func()) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range n {
-				get()
-			}
+			take(n)
 		}()
 	}
 	wg.Wait()
@@ -141,6 +149,23 @@ func BenchmarkQueue(b *testing.B) {
 			runProducersConsumers(b, c,
 				func(v int) { ch <- v },
 				func() { <-ch })
+		})
+	}
+	// Consumers that take up to 32 items a call with DequeueBatch, against
+	// the same blocking producers; a channel has no batch receive, so its
+	// consumers take one item a receive, as in the blocking rows.
+	for _, c := range benchBlockingShapes {
+		b.Run("mode=batch32/impl=hotpath/"+c.String(), func(b *testing.B) {
+			q := NewQueue[int](benchCapacity)
+			runBatches(b, c,
+				func(v int) { _ = q.Enqueue(ctx, v) },
+				func(n int) {
+					var buf [32]int
+					for n > 0 {
+						k, _ := q.DequeueBatch(ctx, buf[:min(n, len(buf))])
+						n -= k
+					}
+				})
 		})
 	}
 }

@@ -182,3 +182,23 @@ func ExampleQueue_All() {
 	// notify
 	// clean up
 }
+
+// A consumer that ships items in groups (a log shipper, a bulk insert)
+// takes whatever has queued up, up to its buffer's size, in one call.
+func ExampleQueue_DequeueBatch() {
+	q := lockfree.NewQueue[string](64)
+	for _, line := range []string{"GET /", "GET /about", "POST /login", "GET /"} {
+		q.Enqueue(context.Background(), line)
+	}
+	buf := make([]string, 3)
+	for range 2 {
+		n, err := q.DequeueBatch(context.Background(), buf) // waits only while the queue is empty
+		if err != nil {
+			return
+		}
+		fmt.Println(n, "lines:", buf[:n])
+	}
+	// Output:
+	// 3 lines: [GET / GET /about POST /login]
+	// 1 lines: [GET /]
+}

@@ -6,6 +6,8 @@ import (
 	"iter"
 	"math/bits"
 	"runtime"
+
+	"github.com/hotpath/hotpath/internal/wait"
 )
 
 // ErrClosed is what Enqueue returns on a closed queue, and Dequeue once a
@@ -125,4 +127,26 @@ func received[T any](ctx context.Context, dequeue func(context.Context) (T, erro
 			}
 		}
 	}
+}
+
+// dequeueBatch is each queue's DequeueBatch: tryBatch, and if it took
+// nothing from a queue that is open, a wait for at least one item.
+func dequeueBatch(ctx context.Context, s *wait.Set, dst int, tryBatch func() (n int, closed bool)) (int, error) {
+	if dst == 0 {
+		return 0, nil
+	}
+	if n, closed := tryBatch(); n > 0 || closed {
+		return n, closedErr(closed && n == 0)
+	}
+	n, err := wait.Until(ctx, s, spinTries, func() (int, bool) {
+		n, closed := tryBatch()
+		if n == 0 && closed {
+			return -1, true
+		}
+		return n, n > 0
+	})
+	if err == nil && n < 0 {
+		return 0, ErrClosed
+	}
+	return n, err
 }

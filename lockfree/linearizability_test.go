@@ -41,7 +41,14 @@ func containerModel(capacity int, lifo bool) porcupine.Model {
 		Init: func() any { return "" },
 		Step: func(state, input, output any) (bool, any) {
 			s := []rune(state.(string))
-			in, out := input.(linInput), output.(linOutput)
+			in := input.(linInput)
+			if in.op == opTakeBatch {
+				// A batch of at most in.v takes the oldest min(in.v, len)
+				// items: its output is them, as a string like the state.
+				k := min(in.v, len(s))
+				return output.(string) == string(s[:k]), string(s[k:])
+			}
+			out := output.(linOutput)
 			switch in.op {
 			case opPut:
 				full := capacity > 0 && len(s) >= capacity
@@ -66,7 +73,15 @@ func containerModel(capacity int, lifo bool) porcupine.Model {
 			}
 		},
 		DescribeOperation: func(input, output any) string {
-			in, out := input.(linInput), output.(linOutput)
+			in := input.(linInput)
+			if in.op == opTakeBatch {
+				var b strings.Builder
+				for _, r := range output.(string) {
+					b.WriteString(itoa(int(r)) + " ")
+				}
+				return "takeBatch(" + itoa(in.v) + ") = [" + strings.TrimSpace(b.String()) + "]"
+			}
+			out := output.(linOutput)
 			if in.op == opPut {
 				return "put(" + itoa(in.v) + ") = " + map[bool]string{true: "true", false: "false"}[out.ok]
 			}
@@ -187,6 +202,40 @@ func TestQueue_IsLinearizable(t *testing.T) {
 				put := func(v int) bool { return q.TryEnqueue(bigValue{v}) }
 				take := func() (int, bool) { v, ok := q.TryDequeue(); return v[0], ok }
 				return recordHistory(4, 100, put, take, anyClient, anyClient)
+			})
+		})
+	}
+}
+
+// opTakeBatch is TryDequeueBatch into a buffer of linInput.v slots.
+const opTakeBatch = opClose + 1
+
+// Histories that mix TryDequeueBatch (buffers of 1 to 3) with TryEnqueue
+// and TryDequeue: a batch takes, at one instant, the oldest items up to
+// its buffer's size, all that the queue then held if fewer.
+func TestQueue_BatchesAreLinearizable(t *testing.T) {
+	for _, capacity := range []int{2, 4} {
+		t.Run("capacity="+itoa(capacity), func(t *testing.T) {
+			checkLinearizable(t, containerModel(capacity, false), linRounds(), func() []porcupine.Operation {
+				q := NewQueue[bigValue](capacity)
+				const clients, ops = 4, 100
+				return recordOps(clients, ops, func(c, i int, rng *rand.Rand) (linInput, any) {
+					switch rng.IntN(3) {
+					case 0:
+						in := linInput{opPut, 1 + c*ops + i}
+						return in, linOutput{ok: q.TryEnqueue(bigValue{in.v})}
+					case 1:
+						v, ok := q.TryDequeue()
+						return linInput{op: opTake}, linOutput{ok: ok, v: v[0]}
+					}
+					buf := make([]bigValue, 1+rng.IntN(3))
+					n := q.TryDequeueBatch(buf)
+					got := make([]rune, n)
+					for j := range n {
+						got[j] = rune(buf[j][0])
+					}
+					return linInput{op: opTakeBatch, v: len(buf)}, string(got)
+				})
 			})
 		})
 	}

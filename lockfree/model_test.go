@@ -3,6 +3,7 @@ package lockfree
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +24,8 @@ type boundedQueue interface {
 	TryDequeue() (int, bool)
 	Enqueue(context.Context, int) error
 	Dequeue(context.Context) (int, error)
+	TryDequeueBatch([]int) int
+	DequeueBatch(context.Context, []int) (int, error)
 	Len() int
 	Cap() int
 	Close()
@@ -95,7 +98,35 @@ func checkBoundedAgainstModel(t *rapid.T, q boundedQueue, capacity int) {
 			}
 		},
 		"Dequeue": func(t *rapid.T) { dequeueStep(t, q, &model, closed) },
-		"Close":   func(*rapid.T) { q.Close(); closed = true },
+		"DequeueBatch": func(t *rapid.T) {
+			// Try (or, with a cancelled context, blocking) into a buffer
+			// of 0 to Cap()+2: the oldest min(len, items) items, in order.
+			buf := make([]int, rapid.IntRange(0, capacity+2).Draw(t, "len"))
+			want := min(len(buf), len(model))
+			var n int
+			var err error
+			if rapid.Bool().Draw(t, "blocking") {
+				n, err = q.DequeueBatch(cancelled(), buf)
+				var wantErr error
+				switch {
+				case len(buf) == 0 || want > 0:
+				case closed:
+					wantErr = ErrClosed
+				default:
+					wantErr = context.Canceled
+				}
+				if !errors.Is(err, wantErr) || (err == nil) != (wantErr == nil) {
+					t.Fatalf("DequeueBatch(%d slots) with %d items, closed %v: error %v, want %v", len(buf), len(model), closed, err, wantErr)
+				}
+			} else {
+				n = q.TryDequeueBatch(buf)
+			}
+			if n != want || !slices.Equal(buf[:n], model[:n]) {
+				t.Fatalf("a batch of %d slots took %v, want %v", len(buf), buf[:n], model[:want])
+			}
+			model = model[n:]
+		},
+		"Close": func(*rapid.T) { q.Close(); closed = true },
 		"": func(t *rapid.T) {
 			checkClosed(t, q, closed)
 			if q.Len() != len(model) {

@@ -255,6 +255,88 @@ func (q *Queue[T]) tryDequeue() (v T, ok, closed bool) {
 	}
 }
 
+// TryDequeueBatch moves up to len(dst) of the oldest items into dst, in
+// order, and returns how many it moved. It returns 0 only when dst is
+// empty or the queue is (as [Queue.TryDequeue] returns false); otherwise it
+// takes what is there, up to len(dst), with one CAS of the consumers' index,
+// as if by that many TryDequeue calls in a row that no other consumer came
+// between. Like TryDequeue, it waits for a producer that has claimed a
+// place among the items it takes but not yet written its item. A consumer that can handle
+// items in groups pays the queue's synchronization once per group instead
+// of once per item. The slots it takes are cleared, so the queue keeps
+// nothing alive.
+func (q *Queue[T]) TryDequeueBatch(dst []T) int {
+	n, _ := q.tryDequeueBatch(dst)
+	return n
+}
+
+// tryDequeueBatch is TryDequeueBatch that also reports, when it takes
+// nothing from an empty queue, whether the queue was closed (see
+// tryDequeue).
+func (q *Queue[T]) tryDequeueBatch(dst []T) (n int, closed bool) {
+	if q.slots == nil {
+		panic(errNotCreated("Queue", "NewQueue"))
+	}
+	if len(dst) == 0 {
+		return 0, false
+	}
+	var w peerWait
+	for {
+		h := q.head.Load()
+		avail := q.tailSeen.Load() - h
+		if int64(avail) < int64(len(dst)) {
+			// Fewer tickets than dst holds may be claimed: look at tail
+			// itself. (tailSeen may even be behind h.)
+			t := q.tail.Load()
+			closed := t&closedBit != 0
+			if t &^= closedBit; t == h {
+				return 0, closed // empty, as in tryDequeue
+			}
+			q.tailSeen.Store(t)
+			avail = t - h
+		}
+		// Tickets h to h+avail-1 have been claimed by producers: the
+		// queue holds them, and claims them all with one CAS. If it
+		// succeeds, head was h from the load above until now, so at the
+		// load of tail (or at the CAS, when tailSeen sufficed) the queue
+		// held exactly the items taken, or more than dst holds.
+		k := min(avail, uint64(len(dst)))
+		if !q.head.CompareAndSwap(h, h+k) {
+			continue
+		}
+		var zero T
+		for i := range k {
+			s := &q.slots[(h+i)&q.mask]
+			for s.seq.Load() != 2*(h+i)+1 {
+				w.wait() // its producer is copying its item in
+			}
+			dst[i] = s.val
+			s.val = zero
+			s.seq.Store(2 * (h + i + uint64(len(q.slots))))
+		}
+		// k slots are free: wake up to k producers, each of which may
+		// have room now (one wake-up would leave the others parked
+		// beside free slots).
+		for range k {
+			if q.notFull.Waiting() == 0 {
+				break
+			}
+			q.notFull.NotifyOne()
+		}
+		return int(k), false
+	}
+}
+
+// DequeueBatch is [Queue.TryDequeueBatch] that waits, as [Queue.Dequeue]
+// does, while the queue is empty: it returns as soon as it has taken at
+// least one item, with how many it took (at most len(dst)). If ctx ends
+// first it returns 0 and ctx.Err() and takes nothing; once the queue is
+// closed and drained it returns 0 and [ErrClosed]. With an empty dst it
+// returns 0 and nil at once.
+func (q *Queue[T]) DequeueBatch(ctx context.Context, dst []T) (int, error) {
+	return dequeueBatch(ctx, &q.notEmpty, len(dst), func() (int, bool) { return q.tryDequeueBatch(dst) })
+}
+
 // Enqueue appends v to the queue, waiting while the queue is full. It spins
 // briefly and then parks, so a producer blocked on a full queue uses no CPU.
 // If ctx ends first, Enqueue returns ctx.Err() and v is not in the queue. If

@@ -152,6 +152,58 @@ func (q *SPSCQueue[T]) tryDequeue() (v T, ok, closed bool) {
 	return v, true, false
 }
 
+// TryDequeueBatch moves up to len(dst) of the oldest items into dst, in
+// order, and returns how many it moved. It returns 0 only when dst is
+// empty or the queue is (as [SPSCQueue.TryDequeue] returns false); otherwise it
+// takes what is there, up to len(dst), with one store of its index. Only the consumer may call
+// it. A consumer that can handle
+// items in groups pays the queue's synchronization once per group instead
+// of once per item. The slots it takes are cleared, so the queue keeps
+// nothing alive.
+func (q *SPSCQueue[T]) TryDequeueBatch(dst []T) int {
+	n, _ := q.tryDequeueBatch(dst)
+	return n
+}
+
+// tryDequeueBatch is TryDequeueBatch that also reports, when it takes
+// nothing from an empty queue, whether the queue was closed (see
+// tryDequeue).
+func (q *SPSCQueue[T]) tryDequeueBatch(dst []T) (n int, closed bool) {
+	if q.slots == nil {
+		panic(errNotCreated("SPSCQueue", "NewSPSCQueue"))
+	}
+	if len(dst) == 0 {
+		return 0, false
+	}
+	h := q.chead
+	if q.cachedTail-h < uint64(len(dst)) {
+		t := q.tail.Load()
+		q.cachedTail = t &^ closedBit
+		if h == q.cachedTail {
+			return 0, t&closedBit != 0
+		}
+	}
+	k := min(q.cachedTail-h, uint64(len(dst)))
+	var zero T
+	for i := range k {
+		s := &q.slots[(h+i)&q.mask]
+		dst[i] = *s
+		*s = zero // let the GC have what it points to
+	}
+	q.chead = h + k
+	q.head.Store(h + k)
+	if q.notFull.Waiting() != 0 { // the one producer
+		q.notFull.NotifyOne()
+	}
+	return int(k), false
+}
+
+// DequeueBatch is [SPSCQueue.TryDequeueBatch] that waits while the queue is
+// empty, as [Queue.DequeueBatch] does. Only the consumer may call it.
+func (q *SPSCQueue[T]) DequeueBatch(ctx context.Context, dst []T) (int, error) {
+	return dequeueBatch(ctx, &q.notEmpty, len(dst), func() (int, bool) { return q.tryDequeueBatch(dst) })
+}
+
 // Enqueue appends v, waiting while the queue is full; it spins briefly and
 // then parks. If ctx ends first it returns ctx.Err() and v is not in the
 // queue. On a closed queue it returns [ErrClosed]. Only the producer may
