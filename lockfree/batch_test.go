@@ -10,24 +10,31 @@ import (
 
 // batchQueue is what Queue and SPSCQueue offer for batches.
 type batchQueue interface {
-	Enqueue(context.Context, uint64) error
+	EnqueueBatch(context.Context, []uint64) (int, error)
 	DequeueBatch(context.Context, []uint64) (int, error)
 	Close()
 }
 
-// stressBatches runs producers × perProducer stamped values through q to
-// consumers that take them in batches of 1 to 17 until the queue is closed
-// and drained, and checks that every value comes out exactly once and in
-// its producer's order within each consumer.
+// stressBatches runs producers × perProducer stamped values, put in
+// batches of 1 to 13, through q to consumers that take them in batches of
+// 1 to 17 until the queue is closed and drained, and checks that every
+// value comes out exactly once and in its producer's order within each
+// consumer.
 func stressBatches(t *testing.T, q batchQueue, producers, consumers, perProducer int) {
 	t.Helper()
 	ctx := context.Background()
 	var pw sync.WaitGroup
 	for p := range producers {
 		pw.Go(func() {
-			for i := range perProducer {
-				if err := q.Enqueue(ctx, stamp(p, i)); err != nil {
-					t.Errorf("producer %d: Enqueue: %v", p, err)
+			src := make([]uint64, 0, 13)
+			for i := 0; i < perProducer; {
+				src = src[:0]
+				for size := i%13 + 1; size > 0 && i < perProducer; size-- {
+					src = append(src, stamp(p, i))
+					i++
+				}
+				if n, err := q.EnqueueBatch(ctx, src); err != nil || n != len(src) {
+					t.Errorf("producer %d: EnqueueBatch(%d items) = %d, %v", p, len(src), n, err)
 					return
 				}
 			}
@@ -125,5 +132,37 @@ func TestQueue_ABatchWakesAProducerForEverySlotItFrees(t *testing.T) {
 	}
 	if q.Len() != 3 {
 		t.Fatalf("Len = %d after the three producers, want 3", q.Len())
+	}
+}
+
+// A batch of items fills the slots it claims: it wakes as many consumers
+// parked on the empty queue, each of which then finds an item.
+func TestQueue_ABatchWakesAConsumerForEveryItemItAdds(t *testing.T) {
+	q := NewQueue[int](4)
+	got := make(chan int, 3)
+	for range 3 {
+		go func() {
+			v, err := q.Dequeue(context.Background())
+			if err != nil {
+				v = -1
+			}
+			got <- v
+		}()
+	}
+	waitUntil(t, "three consumers are parked", func() bool { return q.notEmpty.Waiting() == 3 })
+	if n := q.TryEnqueueBatch([]int{1, 2, 3}); n != 3 {
+		t.Fatalf("TryEnqueueBatch = %d, want 3", n)
+	}
+	sum := 0
+	for range 3 {
+		select {
+		case v := <-got:
+			sum += v
+		case <-time.After(10 * time.Second):
+			t.Fatal("a consumer parked on the empty queue stayed parked after a batch filled three slots")
+		}
+	}
+	if sum != 6 {
+		t.Fatalf("the consumers got items summing to %d, want 1+2+3", sum)
 	}
 }

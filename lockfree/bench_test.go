@@ -37,16 +37,23 @@ var benchBlockingShapes = []pcCase{{1, 1}, {2, 2}, {4, 4}, {16, 16}}
 // b.N among the consumers, so every put is matched by exactly one get and
 // nobody needs a shared counter, runs them all and reports the rate.
 func runProducersConsumers(b *testing.B, c pcCase, put func(v int), get func()) {
-	runBatches(b, c, put, func(n int) {
-		for range n {
-			get()
-		}
-	})
+	runBatches(b, c,
+		func(n int) {
+			for i := range n {
+				put(i)
+			}
+		},
+		func(n int) {
+			for range n {
+				get()
+			}
+		})
 }
 
-// runBatches is runProducersConsumers with consumers that each take their
-// n items however they like: take(n) returns once it has taken n.
-func runBatches(b *testing.B, c pcCase, put func(v int), take func(n int)) {
+// runBatches is runProducersConsumers with producers and consumers that
+// each move their n items however they like: give(n) returns once it has
+// put n in, take(n) once it has taken n out.
+func runBatches(b *testing.B, c pcCase, give, take func(n int)) {
 	b.ReportAllocs()
 	runtime.GC()
 	b.ResetTimer()
@@ -57,9 +64,7 @@ func runBatches(b *testing.B, c pcCase, put func(v int), take func(n int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range n {
-				put(i)
-			}
+			give(n)
 		}()
 	}
 	for k := range c.consumers {
@@ -151,14 +156,20 @@ func BenchmarkQueue(b *testing.B) {
 				func() { <-ch })
 		})
 	}
-	// Consumers that take up to 32 items a call with DequeueBatch, against
-	// the same blocking producers; a channel has no batch receive, so its
-	// consumers take one item a receive, as in the blocking rows.
+	// Producers and consumers that move up to 32 items a call with
+	// EnqueueBatch and DequeueBatch; a channel has neither, so the blocking
+	// channel rows above are its counterpart.
 	for _, c := range benchBlockingShapes {
 		b.Run("mode=batch32/impl=hotpath/"+c.String(), func(b *testing.B) {
 			q := NewQueue[int](benchCapacity)
 			runBatches(b, c,
-				func(v int) { _ = q.Enqueue(ctx, v) },
+				func(n int) {
+					var buf [32]int
+					for n > 0 {
+						k, _ := q.EnqueueBatch(ctx, buf[:min(n, len(buf))])
+						n -= k
+					}
+				},
 				func(n int) {
 					var buf [32]int
 					for n > 0 {

@@ -150,3 +150,33 @@ func dequeueBatch(ctx context.Context, s *wait.Set, dst int, tryBatch func() (n 
 	}
 	return n, err
 }
+
+// enqueueBatch is each bounded queue's EnqueueBatch: it appends total
+// items, from the index it passes tryBatch on, as many at a time as fit,
+// waiting for room while the queue is full, and returns how many it
+// appended, with ErrClosed or the context's error if it stopped short.
+func enqueueBatch(ctx context.Context, s *wait.Set, total int, tryBatch func(from int) (n int, closed bool)) (int, error) {
+	done := 0
+	for done < total {
+		n, closed := tryBatch(done)
+		if n == 0 && !closed {
+			var err error
+			n, err = wait.Until(ctx, s, spinTries, func() (int, bool) {
+				n, closed := tryBatch(done)
+				if n == 0 && closed {
+					return -1, true
+				}
+				return n, n > 0
+			})
+			if err != nil {
+				return done, err
+			}
+			closed = n < 0
+		}
+		if closed {
+			return done, ErrClosed
+		}
+		done += n
+	}
+	return done, nil
+}

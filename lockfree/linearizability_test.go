@@ -41,12 +41,34 @@ func containerModel(capacity int, lifo bool) porcupine.Model {
 		Init: func() any { return "" },
 		Step: func(state, input, output any) (bool, any) {
 			s := []rune(state.(string))
+			if b, ok := input.(putBatch); ok {
+				// A batch put appends, at one instant, its first k values,
+				// its output: at least one unless the queue is full, no
+				// more than fit (see TryEnqueueBatch).
+				most := b.n
+				if capacity > 0 {
+					most = min(most, capacity-len(s))
+				}
+				k := output.(int)
+				if k > most || (k == 0) != (most == 0) {
+					return false, state
+				}
+				for i := range k {
+					s = append(s, rune(b.first+i))
+				}
+				return true, string(s)
+			}
 			in := input.(linInput)
 			if in.op == opTakeBatch {
-				// A batch of at most in.v takes the oldest min(in.v, len)
-				// items: its output is them, as a string like the state.
-				k := min(in.v, len(s))
-				return output.(string) == string(s[:k]), string(s[k:])
+				// A batch of at most in.v takes, at one instant, the oldest
+				// k items, its output (a string like the state): at least
+				// one unless the queue is empty (see TryDequeueBatch).
+				got := []rune(output.(string))
+				k, most := len(got), min(in.v, len(s))
+				if k > most || (k == 0) != (most == 0) {
+					return false, state
+				}
+				return string(got) == string(s[:k]), string(s[k:])
 			}
 			out := output.(linOutput)
 			switch in.op {
@@ -73,6 +95,9 @@ func containerModel(capacity int, lifo bool) porcupine.Model {
 			}
 		},
 		DescribeOperation: func(input, output any) string {
+			if b, ok := input.(putBatch); ok {
+				return "putBatch(" + itoa(b.first) + ".." + itoa(b.first+b.n-1) + ") = " + itoa(output.(int))
+			}
 			in := input.(linInput)
 			if in.op == opTakeBatch {
 				var b strings.Builder
@@ -127,7 +152,7 @@ func recordHistory(clients, ops int, put func(int) bool, take func() (int, bool)
 // of client c by op(c, i, rng), which returns its input and output, and
 // returns the history: each operation's call and return on one shared
 // logical clock.
-func recordOps(clients, ops int, op func(c, i int, rng *rand.Rand) (linInput, any)) []porcupine.Operation {
+func recordOps[I any](clients, ops int, op func(c, i int, rng *rand.Rand) (I, any)) []porcupine.Operation {
 	var clock atomic.Int64
 	var mu sync.Mutex
 	var history []porcupine.Operation
@@ -210,20 +235,35 @@ func TestQueue_IsLinearizable(t *testing.T) {
 // opTakeBatch is TryDequeueBatch into a buffer of linInput.v slots.
 const opTakeBatch = opClose + 1
 
-// Histories that mix TryDequeueBatch (buffers of 1 to 3) with TryEnqueue
-// and TryDequeue: a batch takes, at one instant, the oldest items up to
-// its buffer's size, all that the queue then held if fewer.
+// putBatch is the input of a TryEnqueueBatch of the n values first,
+// first+1, ….
+type putBatch struct{ first, n int }
+
+// Histories that mix TryEnqueueBatch and TryDequeueBatch (1 to 3 items)
+// with TryEnqueue and TryDequeue: at one instant, a batch puts its first
+// items, at least one unless the queue is full and no more than fit, or
+// takes the oldest items, at least one unless the queue is empty and no
+// more than its buffer holds. (How many is exact only without overlapping
+// operations, which the rapid models check: a count read before the one
+// CAS may be out of date by then.)
 func TestQueue_BatchesAreLinearizable(t *testing.T) {
 	for _, capacity := range []int{2, 4} {
 		t.Run("capacity="+itoa(capacity), func(t *testing.T) {
 			checkLinearizable(t, containerModel(capacity, false), linRounds(), func() []porcupine.Operation {
 				q := NewQueue[bigValue](capacity)
 				const clients, ops = 4, 100
-				return recordOps(clients, ops, func(c, i int, rng *rand.Rand) (linInput, any) {
-					switch rng.IntN(3) {
+				return recordOps(clients, ops, func(c, i int, rng *rand.Rand) (any, any) {
+					first := 1 + 4*(c*ops+i) // room for a batch's three values
+					switch rng.IntN(4) {
 					case 0:
-						in := linInput{opPut, 1 + c*ops + i}
+						in := linInput{opPut, first}
 						return in, linOutput{ok: q.TryEnqueue(bigValue{in.v})}
+					case 3:
+						src := make([]bigValue, 1+rng.IntN(3))
+						for j := range src {
+							src[j] = bigValue{first + j}
+						}
+						return putBatch{first, len(src)}, q.TryEnqueueBatch(src)
 					case 1:
 						v, ok := q.TryDequeue()
 						return linInput{op: opTake}, linOutput{ok: ok, v: v[0]}

@@ -26,6 +26,8 @@ type boundedQueue interface {
 	Dequeue(context.Context) (int, error)
 	TryDequeueBatch([]int) int
 	DequeueBatch(context.Context, []int) (int, error)
+	TryEnqueueBatch([]int) int
+	EnqueueBatch(context.Context, []int) (int, error)
 	Len() int
 	Cap() int
 	Close()
@@ -98,6 +100,43 @@ func checkBoundedAgainstModel(t *rapid.T, q boundedQueue, capacity int) {
 			}
 		},
 		"Dequeue": func(t *rapid.T) { dequeueStep(t, q, &model, closed) },
+		"EnqueueBatch": func(t *rapid.T) {
+			// Try (or, with a cancelled context, blocking) from a buffer
+			// of 0 to Cap()+2 new values: as many as fit, in order.
+			src := make([]int, rapid.IntRange(0, capacity+2).Draw(t, "len"))
+			for i := range src {
+				next++
+				src[i] = next
+			}
+			want := min(len(src), capacity-len(model))
+			blocking := rapid.Bool().Draw(t, "blocking")
+			var n int
+			var err error
+			switch {
+			case closed && blocking:
+				n, err = q.EnqueueBatch(cancelled(), src)
+				if n != 0 || (len(src) > 0) != errors.Is(err, ErrClosed) {
+					t.Fatalf("EnqueueBatch(%d items) on a closed queue = %d, %v, want 0 and ErrClosed", len(src), n, err)
+				}
+				return
+			case closed:
+				if len(src) > 0 && !panicsClosed(func() { q.TryEnqueueBatch(src) }) {
+					t.Fatalf("TryEnqueueBatch on a closed queue did not panic with a message about it")
+				}
+				return
+			case blocking:
+				n, err = q.EnqueueBatch(cancelled(), src)
+				if (want < len(src)) != errors.Is(err, context.Canceled) || (want == len(src)) != (err == nil) {
+					t.Fatalf("EnqueueBatch(%d items) with room for %d, cancelled = %d, %v", len(src), capacity-len(model), n, err)
+				}
+			default:
+				n = q.TryEnqueueBatch(src)
+			}
+			if n != want {
+				t.Fatalf("a batch of %d items with room for %d appended %d", len(src), capacity-len(model), n)
+			}
+			model = append(model, src[:n]...)
+		},
 		"DequeueBatch": func(t *rapid.T) {
 			// Try (or, with a cancelled context, blocking) into a buffer
 			// of 0 to Cap()+2: the oldest min(len, items) items, in order.

@@ -139,6 +139,89 @@ func (q *Queue[T]) TryEnqueue(v T) bool {
 	return ok
 }
 
+// TryEnqueueBatch appends items from the front of src, in order, and
+// returns how many: 0 only when src is empty or the queue is full (as
+// [Queue.TryEnqueue] returns false), and otherwise at least one and at most
+// as many as there is room for. It claims their places with one CAS of the
+// producers' index, so no other producer's item comes between them; a
+// producer with items in groups pays the queue's synchronization once per
+// group instead of once per item. Alone on the queue it appends
+// min(len(src), Cap()-Len()); with other goroutines at work it may append
+// fewer, since the room it reads before its CAS may have grown by then.
+// Like TryEnqueue, it waits for a consumer that has claimed one of the
+// slots it needs but not yet released it, and it panics if the queue is
+// closed.
+func (q *Queue[T]) TryEnqueueBatch(src []T) int {
+	n, closed := q.tryEnqueueBatch(src)
+	if closed {
+		panic("lockfree: TryEnqueueBatch on a closed Queue")
+	}
+	return n
+}
+
+// tryEnqueueBatch is TryEnqueueBatch, reporting a closed queue (closed, and
+// nothing appended) instead of panicking.
+func (q *Queue[T]) tryEnqueueBatch(src []T) (n int, closed bool) {
+	if q.slots == nil {
+		panic(errNotCreated("Queue", "NewQueue"))
+	}
+	if len(src) == 0 {
+		return 0, false
+	}
+	c := uint64(len(q.slots))
+	var w peerWait
+	for {
+		t := q.tail.Load()
+		if t&closedBit != 0 {
+			return 0, true
+		}
+		room := q.headSeen.Load() + c - t
+		if int64(room) < int64(len(src)) {
+			// Less room than src needs may be free: look at head itself.
+			h := q.head.Load()
+			if room = h + c - t; int64(room) <= 0 {
+				// At this load, head ≤ t-Cap() and tail ≥ t: full, as
+				// in tryEnqueue.
+				return 0, false
+			}
+			q.headSeen.Store(h)
+		}
+		// Tickets t to t+k-1 are free or being freed: the consumer of
+		// each ticket a lap before has claimed it. One CAS claims them
+		// all; it fails if another producer moved tail, or Close did.
+		k := min(room, uint64(len(src)))
+		if !q.tail.CompareAndSwap(t, t+k) {
+			continue
+		}
+		for i := range k {
+			s := &q.slots[(t+i)&q.mask]
+			for s.seq.Load() != 2*(t+i) {
+				w.wait() // its consumer of a lap before is copying out
+			}
+			s.val = src[i]
+			s.seq.Store(2*(t+i) + 1)
+		}
+		// k items are in: wake up to k consumers.
+		for range k {
+			if q.notEmpty.Waiting() == 0 {
+				break
+			}
+			q.notEmpty.NotifyOne()
+		}
+		return int(k), false
+	}
+}
+
+// EnqueueBatch appends all of src, in order, waiting while the queue is
+// full, as [Queue.Enqueue] does, and returns how many items it appended:
+// len(src), or fewer if ctx ended (ctx.Err()) or the queue was closed
+// ([ErrClosed]) first, in which case the first n are in the queue and the
+// rest are not. It appends as many as there is room for at a time (see
+// TryEnqueueBatch); other producers' items may come between those runs.
+func (q *Queue[T]) EnqueueBatch(ctx context.Context, src []T) (int, error) {
+	return enqueueBatch(ctx, &q.notFull, len(src), func(from int) (int, bool) { return q.tryEnqueueBatch(src[from:]) })
+}
+
 // tryEnqueue is TryEnqueue, reporting a closed queue (closed, and v not
 // enqueued) instead of panicking.
 func (q *Queue[T]) tryEnqueue(v T) (ok, closed bool) {
@@ -255,16 +338,18 @@ func (q *Queue[T]) tryDequeue() (v T, ok, closed bool) {
 	}
 }
 
-// TryDequeueBatch moves up to len(dst) of the oldest items into dst, in
-// order, and returns how many it moved. It returns 0 only when dst is
-// empty or the queue is (as [Queue.TryDequeue] returns false); otherwise it
-// takes what is there, up to len(dst), with one CAS of the consumers' index,
-// as if by that many TryDequeue calls in a row that no other consumer came
-// between. Like TryDequeue, it waits for a producer that has claimed a
-// place among the items it takes but not yet written its item. A consumer that can handle
-// items in groups pays the queue's synchronization once per group instead
-// of once per item. The slots it takes are cleared, so the queue keeps
-// nothing alive.
+// TryDequeueBatch moves the oldest items into dst, in order, and returns
+// how many: 0 only when dst is empty or the queue is (as
+// [Queue.TryDequeue] returns false), and otherwise at least one and at
+// most len(dst). It claims them with one CAS of the consumers' index, as if
+// by that many TryDequeue calls that no other consumer came between; a
+// consumer that handles items in groups pays the queue's synchronization
+// once per group instead of once per item. Alone on the queue it takes
+// min(len(dst), Len()); with other goroutines at work it may take fewer,
+// since the count it reads before its CAS may have grown by then. Like
+// TryDequeue, it waits for a producer that has claimed a place among the
+// items it takes but not yet written its item. The slots it empties are
+// cleared, so the queue keeps nothing alive.
 func (q *Queue[T]) TryDequeueBatch(dst []T) int {
 	n, _ := q.tryDequeueBatch(dst)
 	return n
@@ -295,11 +380,12 @@ func (q *Queue[T]) tryDequeueBatch(dst []T) (n int, closed bool) {
 			q.tailSeen.Store(t)
 			avail = t - h
 		}
-		// Tickets h to h+avail-1 have been claimed by producers: the
-		// queue holds them, and claims them all with one CAS. If it
-		// succeeds, head was h from the load above until now, so at the
-		// load of tail (or at the CAS, when tailSeen sufficed) the queue
-		// held exactly the items taken, or more than dst holds.
+		// Tickets h to h+avail-1 have been claimed by producers, so the
+		// queue holds them; one CAS claims the first k for this call. If
+		// it succeeds no other consumer took any of them, and at the CAS
+		// the queue held at least these k (more, if producers claimed
+		// tickets since the count was read: then the batch takes fewer
+		// than it could have, never none).
 		k := min(avail, uint64(len(dst)))
 		if !q.head.CompareAndSwap(h, h+k) {
 			continue

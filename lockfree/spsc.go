@@ -91,6 +91,61 @@ func (q *SPSCQueue[T]) TryEnqueue(v T) bool {
 	return ok
 }
 
+// TryEnqueueBatch appends items from the front of src, in order, as many
+// as there is room for, and returns how many: 0 only when src is empty or
+// the queue is full (as [SPSCQueue.TryEnqueue] returns false). It
+// publishes them with one store of its index. Only the producer may call
+// it; it panics if the queue is closed.
+func (q *SPSCQueue[T]) TryEnqueueBatch(src []T) int {
+	n, closed := q.tryEnqueueBatch(src)
+	if closed {
+		panic("lockfree: TryEnqueueBatch on a closed SPSCQueue")
+	}
+	return n
+}
+
+// tryEnqueueBatch is TryEnqueueBatch, reporting a closed queue instead of
+// panicking.
+func (q *SPSCQueue[T]) tryEnqueueBatch(src []T) (n int, closed bool) {
+	if q.slots == nil {
+		panic(errNotCreated("SPSCQueue", "NewSPSCQueue"))
+	}
+	if len(src) == 0 {
+		return 0, false
+	}
+	t := q.ptail
+	if t&closedBit != 0 {
+		return 0, true
+	}
+	c := uint64(len(q.slots))
+	if q.cachedHead+c-t < uint64(len(src)) {
+		q.cachedHead = q.head.Load()
+		if q.cachedHead+c == t {
+			return 0, false // full
+		}
+	}
+	k := min(q.cachedHead+c-t, uint64(len(src)))
+	for i := range k {
+		q.slots[(t+i)&q.mask] = src[i]
+	}
+	q.ptail = t + k
+	q.tail.Store(t + k)
+	if q.notEmpty.Waiting() != 0 { // the one consumer
+		q.notEmpty.NotifyOne()
+	}
+	return int(k), false
+}
+
+// EnqueueBatch appends all of src, in order, waiting while the queue is
+// full, as [SPSCQueue.Enqueue] does, and returns how many items it appended:
+// len(src), or fewer if ctx ended (ctx.Err()) or the queue was closed
+// ([ErrClosed]) first, in which case the first n are in the queue and the
+// rest are not. It appends as many as there is room for at a time (see
+// TryEnqueueBatch). Only the producer may call it.
+func (q *SPSCQueue[T]) EnqueueBatch(ctx context.Context, src []T) (int, error) {
+	return enqueueBatch(ctx, &q.notFull, len(src), func(from int) (int, bool) { return q.tryEnqueueBatch(src[from:]) })
+}
+
 // tryEnqueue is TryEnqueue, reporting a closed queue instead of panicking.
 func (q *SPSCQueue[T]) tryEnqueue(v T) (ok, closed bool) {
 	if q.slots == nil {
@@ -152,14 +207,11 @@ func (q *SPSCQueue[T]) tryDequeue() (v T, ok, closed bool) {
 	return v, true, false
 }
 
-// TryDequeueBatch moves up to len(dst) of the oldest items into dst, in
-// order, and returns how many it moved. It returns 0 only when dst is
-// empty or the queue is (as [SPSCQueue.TryDequeue] returns false); otherwise it
-// takes what is there, up to len(dst), with one store of its index. Only the consumer may call
-// it. A consumer that can handle
-// items in groups pays the queue's synchronization once per group instead
-// of once per item. The slots it takes are cleared, so the queue keeps
-// nothing alive.
+// TryDequeueBatch moves the oldest items into dst, in order, as many as
+// the queue holds up to len(dst), and returns how many: 0 only when dst is
+// empty or the queue is (as [SPSCQueue.TryDequeue] returns false). It
+// releases their slots with one store of its index and clears them. Only
+// the consumer may call it.
 func (q *SPSCQueue[T]) TryDequeueBatch(dst []T) int {
 	n, _ := q.tryDequeueBatch(dst)
 	return n
