@@ -34,6 +34,11 @@
 // ([Queue.All]) is that loop as an iterator: for v := range q.All(ctx)
 // receives as for v := range ch does.
 //
+// [Queue] and [SPSCQueue] also move items in batches (EnqueueBatch,
+// DequeueBatch and their Try forms): one CAS (or store) for a run of
+// items, so a producer or consumer that has them in groups pays the
+// synchronization once per group.
+//
 // # Memory model
 //
 // For every queue and the stack, the operation that puts a value in
