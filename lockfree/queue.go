@@ -201,13 +201,7 @@ func (q *Queue[T]) tryEnqueueBatch(src []T) (n int, closed bool) {
 			s.val = src[i]
 			s.seq.Store(2*(t+i) + 1)
 		}
-		// k items are in: wake up to k consumers.
-		for range k {
-			if q.notEmpty.Waiting() == 0 {
-				break
-			}
-			q.notEmpty.NotifyOne()
-		}
+		q.notEmpty.NotifyN(int(k)) // k items are in: wake up to k consumers
 		return int(k), false
 	}
 }
@@ -403,12 +397,7 @@ func (q *Queue[T]) tryDequeueBatch(dst []T) (n int, closed bool) {
 		// k slots are free: wake up to k producers, each of which may
 		// have room now (one wake-up would leave the others parked
 		// beside free slots).
-		for range k {
-			if q.notFull.Waiting() == 0 {
-				break
-			}
-			q.notFull.NotifyOne()
-		}
+		q.notFull.NotifyN(int(k))
 		return int(k), false
 	}
 }

@@ -149,6 +149,15 @@ func (s *Set) NotifyOne() {
 	}
 }
 
+// NotifyN wakes up to n of the longest-waiting goroutines: one for each
+// of n units of the condition that an operation made true at once (items
+// or free slots that a batch added).
+func (s *Set) NotifyN(n int) {
+	for ; n > 0 && s.waiting.Load() != 0; n-- {
+		s.NotifyOne()
+	}
+}
+
 // NotifyAll wakes every waiting goroutine.
 func (s *Set) NotifyAll() {
 	if s.waiting.Load() == 0 {

@@ -74,6 +74,30 @@ func TestSet_NotifyAllWakesEveryone(t *testing.T) {
 	wg.Wait()
 }
 
+// NotifyN(n) wakes the n longest-waiting goroutines and no more.
+func TestSet_NotifyNWakesN(t *testing.T) {
+	var s Set
+	tickets := make([]*Ticket, 5)
+	for i := range tickets {
+		tickets[i] = s.Prepare()
+	}
+	s.NotifyN(3)
+	if got := s.Waiting(); got != 2 {
+		t.Fatalf("Waiting() = %d after NotifyN(3) of 5, want 2", got)
+	}
+	for i, tk := range tickets[:3] { // the three oldest: their wake-ups are sent
+		if err := s.Wait(context.Background(), tk); err != nil {
+			t.Fatalf("Wait of ticket %d = %v", i, err)
+		}
+	}
+	s.NotifyN(10) // more than wait: wakes the two left
+	for _, tk := range tickets[3:] {
+		if err := s.Wait(context.Background(), tk); err != nil {
+			t.Fatalf("Wait = %v", err)
+		}
+	}
+}
+
 // A semaphore built on Set: every permit released is acquired, so no
 // wake-up may be lost however the goroutines interleave.
 func TestSet_NoLostWakeUps(t *testing.T) {
