@@ -3,12 +3,14 @@ package lockfree
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 )
 
-// The fuzz targets decode a sequence of operations from bytes (two bits of
-// each byte choose the operation, the rest its argument) and run it against
-// a container and a slice model in one goroutine, failing on the first
+// The fuzz targets decode a sequence of operations from bytes (the low bits
+// of each byte choose the operation, the rest its argument: two bits, or
+// three for the bounded queues, which have batches) and run it against a
+// container and a slice model in one goroutine, failing on the first
 // difference.
 
 func fuzzSeeds(f *testing.F) {
@@ -35,8 +37,50 @@ func FuzzQueueOps(f *testing.F) {
 func fuzzBounded(t *testing.T, name string, q boundedQueue, ops []byte) {
 	var model []int
 	for i, b := range ops {
-		v := int(b >> 2)
-		switch b & 3 {
+		v := int(b >> 3)
+		switch b & 7 {
+		case 4, 5:
+			// A batch of v%5 items, Try or (5) blocking with a cancelled
+			// context: as many as fit, in order; the context's error if
+			// not all did.
+			src := make([]int, v%5)
+			for j := range src {
+				src[j] = v + j
+			}
+			want := min(len(src), q.Cap()-len(model))
+			var n int
+			if b&7 == 4 {
+				n = q.TryEnqueueBatch(src)
+			} else {
+				var err error
+				n, err = q.EnqueueBatch(cancelled(), src)
+				if (want < len(src)) != errors.Is(err, context.Canceled) {
+					t.Fatalf("%s op %d: EnqueueBatch of %d with room for %d = %d, %v", name, i, len(src), q.Cap()-len(model), n, err)
+				}
+			}
+			if n != want {
+				t.Fatalf("%s op %d: a batch of %d with room for %d appended %d", name, i, len(src), q.Cap()-len(model), n)
+			}
+			model = append(model, src[:n]...)
+		case 6, 7:
+			// A batch into v%5 slots, Try or (7) blocking with a
+			// cancelled context: the oldest items, as many as are there.
+			dst := make([]int, v%5)
+			want := min(len(dst), len(model))
+			var n int
+			if b&7 == 6 {
+				n = q.TryDequeueBatch(dst)
+			} else {
+				var err error
+				n, err = q.DequeueBatch(cancelled(), dst)
+				if (want == 0 && len(dst) > 0) != errors.Is(err, context.Canceled) {
+					t.Fatalf("%s op %d: DequeueBatch into %d with %d items = %d, %v", name, i, len(dst), len(model), n, err)
+				}
+			}
+			if n != want || !slices.Equal(dst[:n], model[:n]) {
+				t.Fatalf("%s op %d: a batch into %d took %v, want %v", name, i, len(dst), dst[:n], model[:want])
+			}
+			model = model[n:]
 		case 0:
 			ok := q.TryEnqueue(v)
 			if ok != (len(model) < q.Cap()) {
@@ -114,6 +158,9 @@ func FuzzUnboundedQueueOps(f *testing.F) {
 					t.Fatalf("op %d: TryDequeue() = %d, %v, want %d, true", i, got, ok, model[0])
 				}
 				model = model[1:]
+			}
+			if q.Len() != len(model) {
+				t.Fatalf("op %d: Len() = %d, want %d", i, q.Len(), len(model))
 			}
 		}
 	})
