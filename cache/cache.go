@@ -77,8 +77,6 @@ type Cache[K comparable, V any] struct {
 	eng   *engine.Engine[K, V]
 	equal func(a, b V) bool
 	bg    *reclaimer // a separate allocation: see reclaimer
-	// refreshes records that Options.Refresh is set, for Refresh.
-	refreshes bool
 }
 
 // New returns an empty cache, or an error wrapping [ErrInvalidOptions] that
@@ -92,9 +90,8 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		shards = engine.DefaultShards(opts.Capacity, engine.MinShardCapacity)
 	}
 	c := &Cache[K, V]{
-		equal:     equalFunc[V](),
-		bg:        &reclaimer{},
-		refreshes: opts.Refresh != nil,
+		equal: equalFunc[V](),
+		bg:    &reclaimer{},
 	}
 	cfg := engine.Config[K, V]{
 		Capacity:          opts.Capacity,
@@ -185,11 +182,13 @@ type Entry[K comparable, V any] struct {
 // miss, no use in the policy, no restarted expiry, no refresh. otter calls
 // it GetEntryQuietly.
 func (c *Cache[K, V]) PeekEntry(key K) (Entry[K, V], bool) {
-	v, w, ttl, ok := c.eng.PeekEntry(key)
-	if !ok {
-		return Entry[K, V]{}, false
-	}
-	return Entry[K, V]{Key: key, Value: v, Weight: w, ExpiresIn: time.Duration(ttl)}, true
+	en, ok := c.eng.PeekEntry(key)
+	return entryOf(en), ok
+}
+
+// entryOf is the Entry that tells of the engine's en.
+func entryOf[K comparable, V any](en engine.Entry[K, V]) Entry[K, V] {
+	return Entry[K, V]{Key: en.Key, Value: en.Value, Weight: en.Weight, ExpiresIn: time.Duration(en.TTL)}
 }
 
 // Refresh reloads key's entry in the background with [Options.Refresh],
@@ -204,7 +203,7 @@ func (c *Cache[K, V]) PeekEntry(key K) (Entry[K, V], bool) {
 // (that one brings a value as new), or once the cache is closed. It
 // panics if Options.Refresh is nil. otter calls it Refresh.
 func (c *Cache[K, V]) Refresh(key K) bool {
-	if !c.refreshes {
+	if !c.eng.Refreshes() {
 		panic("cache: Refresh without Options.Refresh")
 	}
 	return c.eng.Refresh(key)
@@ -236,8 +235,8 @@ func (c *Cache[K, V]) ranked(name string, coldest bool, n int) []Entry[K, V] {
 	}
 	entries := c.eng.Ranked(coldest, n)
 	out := make([]Entry[K, V], len(entries))
-	for i, e := range entries {
-		out[i] = Entry[K, V]{Key: e.Key, Value: e.Value, Weight: e.Weight, ExpiresIn: time.Duration(e.TTL)}
+	for i, en := range entries {
+		out[i] = entryOf(en)
 	}
 	return out
 }

@@ -135,20 +135,14 @@ func dequeueBatch(ctx context.Context, s *wait.Set, dst int, tryBatch func() (n 
 	if dst == 0 {
 		return 0, nil
 	}
-	if n, closed := tryBatch(); n > 0 || closed {
-		return n, closedErr(closed && n == 0)
-	}
-	n, err := wait.Until(ctx, s, spinTries, func() (int, bool) {
-		n, closed := tryBatch()
-		if n == 0 && closed {
-			return -1, true
+	n, closed := tryBatch()
+	if n == 0 && !closed {
+		var err error
+		if n, closed, err = awaitBatch(ctx, s, tryBatch); err != nil {
+			return 0, err
 		}
-		return n, n > 0
-	})
-	if err == nil && n < 0 {
-		return 0, ErrClosed
 	}
-	return n, err
+	return n, closedErr(closed)
 }
 
 // enqueueBatch is each bounded queue's EnqueueBatch: it appends total
@@ -161,17 +155,10 @@ func enqueueBatch(ctx context.Context, s *wait.Set, total int, tryBatch func(fro
 		n, closed := tryBatch(done)
 		if n == 0 && !closed {
 			var err error
-			n, err = wait.Until(ctx, s, spinTries, func() (int, bool) {
-				n, closed := tryBatch(done)
-				if n == 0 && closed {
-					return -1, true
-				}
-				return n, n > 0
-			})
+			n, closed, err = awaitBatch(ctx, s, func() (int, bool) { return tryBatch(done) })
 			if err != nil {
 				return done, err
 			}
-			closed = n < 0
 		}
 		if closed {
 			return done, ErrClosed
@@ -179,4 +166,21 @@ func enqueueBatch(ctx context.Context, s *wait.Set, total int, tryBatch func(fro
 		done += n
 	}
 	return done, nil
+}
+
+// awaitBatch polls tryBatch, parking on s between polls, until it moves at
+// least one item (n > 0) or finds the queue closed (tryBatch moves nothing
+// then), or ctx ends (err).
+func awaitBatch(ctx context.Context, s *wait.Set, tryBatch func() (n int, closed bool)) (n int, closed bool, err error) {
+	n, err = wait.Until(ctx, s, spinTries, func() (int, bool) {
+		n, closed := tryBatch()
+		if n == 0 && closed {
+			return -1, true
+		}
+		return n, n > 0
+	})
+	if n < 0 {
+		return 0, true, err
+	}
+	return n, false, err
 }

@@ -481,27 +481,26 @@ func (e *Engine[K, V]) Load(key K) (value V, ok bool) {
 // use: no hit or miss is counted, the policy does not see it, an entry
 // that expires after access keeps its expiry time, and no refresh starts.
 func (e *Engine[K, V]) Peek(key K) (value V, ok bool) {
-	value, _, _, ok = e.PeekEntry(key)
-	return value, ok
+	en, ok := e.PeekEntry(key)
+	return en.Value, ok
 }
 
 // PeekEntry is Peek that also returns the entry's weight and the time it
-// has left to live (0 if it does not expire).
-func (e *Engine[K, V]) PeekEntry(key K) (value V, weight uint32, ttl int64, ok bool) {
+// has left to live (TTL, 0 if it does not expire).
+func (e *Engine[K, V]) PeekEntry(key K) (en Entry[K, V], ok bool) {
 	s, h := e.shardFor(key)
 	r := e.rlock(s)
 	var at int64
 	if n := s.m.Get(key, h); n != nil {
-		value, weight, ok, at = n.Value, n.Weight, true, n.ExpireAt.Load()
+		en, ok, at = Entry[K, V]{Key: key, Value: n.Value, Weight: n.Weight}, true, n.ExpireAt.Load()
 	}
 	s.runlock(r)
 	if ok && at != 0 {
-		if ttl = at - e.now(); ttl <= 0 {
-			var zero V
-			return zero, 0, 0, false // expired: never returned, even before it is reclaimed
+		if en.TTL = at - e.now(); en.TTL <= 0 {
+			return Entry[K, V]{}, false // expired: never returned, even before it is reclaimed
 		}
 	}
-	return value, weight, ttl, ok
+	return en, ok
 }
 
 // hitRLocked restarts a hit entry's TTL when entries expire after access,

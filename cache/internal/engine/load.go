@@ -414,8 +414,11 @@ func (e *Engine[K, V]) startRefresh(s *shard[K, V], key K) {
 	e.refreshEntry(s, key, s.m.Hash(key), true)
 }
 
+// Refreshes reports whether the engine has a refresh function.
+func (e *Engine[K, V]) Refreshes() bool { return e.refresh != nil }
+
 // Refresh starts a refresh of key's live entry now, due or not (see
-// refreshEntry); the engine must have a refresh function.
+// refreshEntry); the engine must have a refresh function (Refreshes).
 func (e *Engine[K, V]) Refresh(key K) bool {
 	s, h := e.shardFor(key)
 	return e.refreshEntry(s, key, h, false)
